@@ -1,0 +1,43 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 netfailover.standby contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Shared helpers for the unit tests: run a module's main() with arguments and catch its exit."""
+
+import json
+
+import pytest
+
+from ansible.module_utils import basic
+from ansible.module_utils.testing import patch_module_args
+
+
+class ModuleExit(Exception):
+    """Raised instead of sys.exit by exit_json/fail_json; ``result`` holds what the module returned."""
+
+    def __init__(self, result, failed):
+        super().__init__(json.dumps(result, default=str))
+        self.result = result
+        self.failed = failed
+
+
+@pytest.fixture
+def run_module(monkeypatch):
+    """Return run(main, args) -> ModuleExit, with AnsibleModule's exits turned into an exception."""
+
+    def exit_json(_module, **result):
+        raise ModuleExit(result, failed=False)
+
+    def fail_json(_module, **result):
+        raise ModuleExit(result, failed=True)
+
+    monkeypatch.setattr(basic.AnsibleModule, "exit_json", exit_json)
+    monkeypatch.setattr(basic.AnsibleModule, "fail_json", fail_json)
+
+    def run(main, args):
+        with patch_module_args(args):
+            with pytest.raises(ModuleExit) as outcome:
+                main()
+        return outcome.value
+
+    return run

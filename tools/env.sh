@@ -1,0 +1,12 @@
+# shellcheck shell=bash
+# Paths shared by the tools/ scripts. Sourced, never run.
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cache="$repo/.cache"
+venv="$cache/venv"
+# The collections tree lives outside the git work tree: ansible-test walks up to the nearest .git and
+# would then see only the files git tracks, not the copy of the collection.
+collections_root=${NFS_COLLECTIONS_ROOT:-/var/cache/netfailover.standby/collections}
+collection_dir="$collections_root/ansible_collections/netfailover/standby"
+export ANSIBLE_COLLECTIONS_PATH="$collections_root"
+# shellcheck disable=SC2034  # used by the scripts that source this file
+lab_state=${NFS_LAB_STATE:-/var/lib/nflab}

@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Set up everything `make test`, `make demo` and `make bench` need on a fresh Debian 12 machine, as root.
+# Idempotent: each step keeps a stamp in .cache/stamps holding the hash of its inputs and is skipped
+# while the inputs are unchanged.
+set -euo pipefail
+
+# shellcheck source=tools/env.sh
+. "$(dirname "$0")/env.sh"
+stamps="$cache/stamps"
+python=${NFLAB_PYTHON:-python3.11}
+# community.libvirt comes from the community bundle on PyPI: Ansible Galaxy is not reachable.
+ansible_bundle_version=12.3.0
+mkdir -p "$stamps"
+
+log() { printf 'setup: %s\n' "$*"; }
+
+# Succeeds when the stamp for step $1 holds the hash $2; `mark` records it after the step worked.
+fresh() { [ -f "$stamps/$1" ] && [ "$(cat "$stamps/$1")" = "$2" ]; }
+mark() { printf '%s\n' "$2" >"$stamps/$1"; }
+hash_of() { cat "$@" | sha256sum | cut -d' ' -f1; }
+
+install_debian_packages() {
+  local wanted=() missing=() package
+  mapfile -t wanted < <(grep -hv '^\s*#' "$repo/bindep-lab.txt" "$repo/lab/guest/host-packages.txt" 2>/dev/null | awk 'NF {print $1}')
+  for package in "${wanted[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed'; then
+      missing+=("$package")
+    fi
+  done
+  if [ "${#missing[@]}" -eq 0 ]; then
+    log "Debian packages present"
+    return
+  fi
+  log "installing Debian packages: ${missing[*]}"
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+install_venv() {
+  local inputs
+  inputs=$(hash_of "$repo/test-requirements.txt")
+  if fresh venv "$inputs" && [ -x "$venv/bin/ansible" ]; then
+    log "venv up to date"
+    return
+  fi
+  log "building venv in $venv"
+  rm -rf "$venv"
+  "$python" -m venv "$venv"
+  "$venv/bin/pip" install -q --disable-pip-version-check --upgrade pip
+  "$venv/bin/pip" install -q --disable-pip-version-check -r "$repo/test-requirements.txt"
+  mark venv "$inputs"
+}
+
+install_community_libvirt() {
+  local target="$collections_root/ansible_collections/community/libvirt" download="$cache/downloads"
+  if fresh community.libvirt "$ansible_bundle_version" && [ -d "$target/plugins" ]; then
+    log "community.libvirt present"
+    return
+  fi
+  log "extracting community.libvirt from ansible==$ansible_bundle_version (PyPI)"
+  mkdir -p "$download"
+  "$venv/bin/pip" download -q --disable-pip-version-check --no-deps -d "$download" "ansible==$ansible_bundle_version"
+  rm -rf "$target" "$download/extract"
+  unzip -q "$download/ansible-$ansible_bundle_version-py3-none-any.whl" 'ansible_collections/community/libvirt/*' -d "$download/extract"
+  mkdir -p "$(dirname "$target")"
+  mv "$download/extract/ansible_collections/community/libvirt" "$target"
+  rm -rf "$download/extract"
+  mark community.libvirt "$ansible_bundle_version"
+}
+
+install_ansible_test_bootstrap() {
+  # ansible-test fetches get-pip.py from the internet for every venv it makes; give it a local one.
+  local cache_dir=~/.ansible/test/cache pip_version
+  pip_version=$(grep -oP "pip='\\K[0-9.]+(?=')" "$venv"/lib/python3*/site-packages/ansible_test/_internal/python_requirements.py)
+  mkdir -p "$cache_dir"
+  install -m 0644 "$repo/tools/get_pip_offline.py" "$cache_dir/get_pip_${pip_version//./_}.py"
+}
+
+install_debian_packages
+install_venv
+install_community_libvirt
+install_ansible_test_bootstrap
+"$repo/tools/sync-collection.sh"
+log "ready"
