@@ -1,5 +1,5 @@
-# shellcheck shell=bash
-# Paths shared by the tools/ scripts. Sourced, never run.
+# shellcheck shell=bash disable=SC2034
+# Paths shared by the tools/ scripts. Sourced, never run (so shellcheck cannot see their users).
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cache="$repo/.cache"
 venv="$cache/venv"
@@ -8,5 +8,4 @@ venv="$cache/venv"
 collections_root=${NFS_COLLECTIONS_ROOT:-/var/cache/netfailover.standby/collections}
 collection_dir="$collections_root/ansible_collections/netfailover/standby"
 export ANSIBLE_COLLECTIONS_PATH="$collections_root"
-# shellcheck disable=SC2034  # used by the scripts that source this file
 lab_state=${NFS_LAB_STATE:-/var/lib/nflab}

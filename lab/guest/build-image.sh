@@ -1,4 +1,4 @@
-#!/bin/bash
+#!/usr/bin/env bash
 # Build the lab guest: the Debian cloud kernel plus an initramfs holding
 # busybox, the virtio/net_failover/vmxnet3 modules, qemu-ga and udp_echo.
 # No disk image: /init (from this directory) runs everything from RAM.
@@ -71,11 +71,9 @@ for mod in "${modules[@]}"; do
 		while read -r kind path _; do
 			[ "$kind" = insmod ] || continue # "builtin X": nothing to load
 			name=$(basename "$path")
-			case $name in
-			*.ko.xz) xz -dc "$path" >"$root/lib/modules/${name%.xz}" ;;
-			*) cp "$path" "$root/lib/modules/$name" ;;
-			esac
-			name=${name%.xz}
+			# busybox insmod takes plain .ko (Debian 6.1 does not compress)
+			[ "${name%.ko}" != "$name" ] || die "unexpected module file $name"
+			cp "$path" "$root/lib/modules/$name"
 			grep -qx "$name" "$root/etc/nflab-modules" ||
 				echo "$name" >>"$root/etc/nflab-modules"
 		done

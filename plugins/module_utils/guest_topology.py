@@ -193,7 +193,7 @@ def read_local_topology(sysfs_root=DEFAULT_SYSFS_ROOT):
     hostname = _read_attr('/proc/sys/kernel/hostname') or os.uname()[1]
     live = sysfs_root == DEFAULT_SYSFS_ROOT
     raw_netdevs = {}
-    for name in sorted(os.listdir(sysfs_root)):
+    for name in sorted(os.listdir(sysfs_root)) if os.path.isdir(sysfs_root) else ():
         path = os.path.join(sysfs_root, name)
         if os.path.isdir(path):  # skips files such as bonding_masters
             raw_netdevs[name] = _read_netdev_raw(path, name, live)

@@ -29,7 +29,6 @@ def test_uri_option_reaches_libvirt(run_module):
     assert outcome.result["names"] == ["test"]
 
 
-
 def test_check_mode_is_exposed(run_module):
     outcome = run_module(domain_names_main, {"uri": "test:///default", "_ansible_check_mode": True})
     assert outcome.result["check_mode"] is True

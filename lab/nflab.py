@@ -1,0 +1,439 @@
+#!/usr/bin/env python3
+# Copyright (c) 2026 netfailover.standby contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""nflab: two libvirt hypervisors and real net_failover guests on one machine.
+
+Layout (every address lives inside a network namespace this script creates):
+
+  nflab-net   bridge tor  (192.0.2.1/24: the probe endpoint, the "top-of-rack switch")
+              bridge mgmt (198.51.100.1/24: where Ansible's SSH and libvirt's migration travel)
+  nflab-hvN   hostname hvN, own mount namespace with its own /etc/libvirt, /run/libvirt, ...;
+              libvirtd + virtlogd + sshd (198.51.100.1N on mgmt0);
+              bridge br0: uplink0 (to tor), pf0 (the emulated PF), the guests' standby taps;
+              bridge esw0: pf0-esw (the other end of pf0), the emulated VF's tap (the NIC's embedded switch).
+
+Usage: nflab.py up|down|status|inventory. Run as root.
+"""
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import string
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+STATE = Path(os.environ.get("NFS_LAB_STATE", "/var/lib/nflab"))
+IMAGE_DIR = Path(os.environ.get("NFS_GUEST_IMAGE", REPO / ".cache" / "guest"))
+sys.path.insert(0, os.environ.get("NFS_COLLECTIONS_ROOT", "/var/cache/netfailover.standby/collections"))
+
+# pylint: disable=wrong-import-position
+from ansible_collections.netfailover.standby.plugins.module_utils import guest_agent  # noqa: E402
+from ansible_collections.netfailover.standby.plugins.module_utils.failover_state import classify  # noqa: E402
+from ansible_collections.netfailover.standby.plugins.module_utils.guest_topology import (  # noqa: E402
+    SYSFS_WALK_SCRIPT,
+    parse_sysfs_walk,
+)
+
+NET_NS = "nflab-net"
+HYPERVISORS = ("hv1", "hv2")
+PROBE_ADDRESS = "192.0.2.1"
+CONTROL_ADDRESS = "198.51.100.1"
+SSH_DIR = STATE / "ssh"
+# Each hypervisor's own copy of libvirt's folders: mount point -> folder under STATE/hvN.
+LIBVIRT_DIRS = {"/etc/libvirt": "etc", "/run/libvirt": "run", "/var/lib/libvirt": "lib",
+                "/var/cache/libvirt": "cache", "/var/log/libvirt": "log"}
+GUEST_STEADY_TIMEOUT = 120
+
+
+def log(message):
+    print("nflab: " + message, flush=True)
+
+
+def run(*argv, check=True, capture=False):
+    """Run one command (an argv list, never a shell string)."""
+    result = subprocess.run([str(a) for a in argv], check=False, text=True,
+                            stdout=subprocess.PIPE if capture else None, stderr=subprocess.PIPE if capture else None)
+    if check and result.returncode != 0:
+        raise RuntimeError("{0} failed ({1}): {2}".format(" ".join(map(str, argv)), result.returncode,
+                                                         (result.stderr or "").strip()))
+    return result
+
+
+def mgmt_address(hv):
+    return "198.51.100.1{0}".format(hv[-1])
+
+
+def guest_names(count):
+    return ["vm{0}".format(i) for i in range(1, count + 1)]
+
+
+def guest_address(name):
+    return "192.0.2.{0}".format(10 + int(name[2:]))
+
+
+def guest_mac(name):
+    return "52:54:00:6c:00:{0:02x}".format(int(name[2:]))
+
+
+# --- processes the lab starts: recorded by pid, stopped by pid -------------------------------------
+
+
+def pid_file(name):
+    return STATE / "pids" / (name + ".pid")
+
+
+def read_pid(path):
+    try:
+        return int(Path(path).read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def alive(pid):
+    return pid is not None and Path("/proc/{0}".format(pid)).exists()
+
+
+def stop_pid(pid, what):
+    """SIGTERM, then SIGKILL after 10 s; only a pid the lab recorded itself."""
+    if not alive(pid):
+        return
+    os.kill(pid, signal.SIGTERM)
+    for _ in range(100):
+        if not alive(pid):
+            return
+        time.sleep(0.1)
+    log("{0} (pid {1}) ignored SIGTERM, killing it".format(what, pid))
+    os.kill(pid, signal.SIGKILL)
+
+
+def in_hv(hv, *argv, check=True, capture=False):
+    """Run a command inside hypervisor hv's network, mount and UTS namespaces."""
+    holder = read_pid(pid_file(hv + "-namespaces"))
+    return run("nsenter", "-t", holder, "-m", "-u", "-n", "--", *argv, check=check, capture=capture)
+
+
+def hv_dir(hv):
+    return STATE / hv
+
+
+def hv_pid_files(hv):
+    """Daemon pid files, as seen from the root mount namespace."""
+    return {"sshd": hv_dir(hv) / "sshd.pid",
+            "libvirtd": hv_dir(hv) / "run" / "libvirtd.pid",
+            "virtlogd": hv_dir(hv) / "run" / "virtlogd.pid"}
+
+
+def qemu_pid_files(hv):
+    return sorted((hv_dir(hv) / "run" / "qemu").glob("*.pid"))
+
+
+# --- networks ---------------------------------------------------------------------------------------
+
+
+def netns_exists(name):
+    return Path("/run/netns", name).exists()
+
+
+def ns(name, *argv):
+    return run("ip", "netns", "exec", name, *argv)
+
+
+def create_networks():
+    run("ip", "netns", "add", NET_NS)
+    ns(NET_NS, "ip", "link", "set", "lo", "up")
+    for bridge, address in (("tor", PROBE_ADDRESS + "/24"), ("mgmt", CONTROL_ADDRESS + "/24")):
+        ns(NET_NS, "ip", "link", "add", bridge, "type", "bridge")
+        ns(NET_NS, "ip", "addr", "add", address, "dev", bridge)
+        ns(NET_NS, "ip", "link", "set", bridge, "up")
+    for hv in HYPERVISORS:
+        hv_ns = "nflab-" + hv
+        run("ip", "netns", "add", hv_ns)
+        ns(hv_ns, "ip", "link", "set", "lo", "up")
+        # uplink0 joins br0 to the shared segment; mgmt0 carries SSH and migration traffic.
+        for local, remote, switch in (("uplink0", hv + "-data", "tor"), ("mgmt0", hv + "-mgmt", "mgmt")):
+            ns(hv_ns, "ip", "link", "add", local, "type", "veth", "peer", "name", remote, "netns", NET_NS)
+            ns(NET_NS, "ip", "link", "set", remote, "master", switch, "up")
+        ns(hv_ns, "ip", "addr", "add", mgmt_address(hv) + "/24", "dev", "mgmt0")
+        ns(hv_ns, "ip", "link", "set", "mgmt0", "up")
+        # The emulated SR-IOV NIC: pf0 is the PF's port on the host bridge; esw0 is the NIC's embedded switch
+        # where the "VF" (the guest's vmxnet3 tap) sits, so VF traffic reaches br0 through pf0 as on real hardware.
+        for bridge in ("br0", "esw0"):
+            ns(hv_ns, "ip", "link", "add", bridge, "type", "bridge")
+            ns(hv_ns, "ip", "link", "set", bridge, "up")
+        ns(hv_ns, "ip", "link", "add", "pf0", "type", "veth", "peer", "name", "pf0-esw")
+        ns(hv_ns, "ip", "link", "set", "pf0", "master", "br0", "up")
+        ns(hv_ns, "ip", "link", "set", "pf0-esw", "master", "esw0", "up")
+        ns(hv_ns, "ip", "link", "set", "uplink0", "master", "br0", "up")
+
+
+# --- hypervisors --------------------------------------------------------------------------------------
+
+
+def prepare_hv_files(hv):
+    root = hv_dir(hv)
+    for directory in LIBVIRT_DIRS:
+        directory_in_state(hv, directory).mkdir(parents=True, exist_ok=True)
+    (directory_in_state(hv, "/var/log/libvirt") / "qemu").mkdir(exist_ok=True)  # the guests' serial logs
+    etc = directory_in_state(hv, "/etc/libvirt")
+    shutil.rmtree(etc, ignore_errors=True)
+    shutil.copytree("/etc/libvirt", etc, symlinks=True)
+    autostart = etc / "qemu" / "networks" / "autostart"
+    shutil.rmtree(autostart, ignore_errors=True)  # no libvirt "default" network (dnsmasq, 192.168.122.0/24)
+    host_uuid_file = root / "host-uuid"
+    if not host_uuid_file.exists():
+        host_uuid_file.write_text(str(uuid.uuid4()))  # libvirt refuses UUIDs of one repeated digit
+    address = mgmt_address(hv)
+    with open(etc / "libvirtd.conf", "a", encoding="utf-8") as conf:
+        conf.write("\n# nflab\nlisten_tls = 0\nlisten_tcp = 1\nlisten_addr = \"{0}\"\nauth_tcp = \"none\"\n"
+                   "host_uuid = \"{1}\"\nlog_outputs = \"3:file:/var/log/libvirt/libvirtd.log\"\n".format(
+                       address, host_uuid_file.read_text().strip()))
+    with open(etc / "qemu.conf", "a", encoding="utf-8") as conf:
+        conf.write("\n# nflab\nsecurity_driver = \"none\"\nuser = \"root\"\ngroup = \"root\"\n"
+                   "migration_address = \"{0}\"\nmigration_host = \"{0}\"\n".format(address))
+
+
+def directory_in_state(hv, directory):
+    """Where /etc/libvirt, /run/libvirt, ... of hypervisor hv live in the root mount namespace."""
+    return hv_dir(hv) / LIBVIRT_DIRS[directory]
+
+
+def start_hypervisor(hv):
+    prepare_hv_files(hv)
+    pid_file(hv).parent.mkdir(parents=True, exist_ok=True)
+    # The namespace holder: a sleep that owns the hypervisor's mount and UTS namespaces (its network
+    # namespace is nflab-hvN). ip netns exec and unshare exec in place, so Popen's pid is the sleep's.
+    holder = subprocess.Popen(["ip", "netns", "exec", "nflab-" + hv, "unshare", "--mount", "--uts",
+                               "--propagation", "private", "sleep", "infinity"], start_new_session=True,
+                              stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    pid_file(hv + "-namespaces").write_text(str(holder.pid))
+    for _ in range(50):
+        if Path("/proc/{0}/ns/uts".format(holder.pid)).exists() and \
+                os.readlink("/proc/{0}/ns/uts".format(holder.pid)) != os.readlink("/proc/self/ns/uts"):
+            break
+        time.sleep(0.05)
+    in_hv(hv, "hostname", hv)
+    for directory in LIBVIRT_DIRS:
+        in_hv(hv, "mkdir", "-p", directory)
+        in_hv(hv, "mount", "--bind", directory_in_state(hv, directory), directory)
+    in_hv(hv, "mkdir", "-p", "/run/sshd")
+    in_hv(hv, "virtlogd", "-d", "-p", "/run/libvirt/virtlogd.pid")
+    in_hv(hv, "libvirtd", "-d", "--listen", "--pid-file", "/run/libvirt/libvirtd.pid")
+    in_hv(hv, "/usr/sbin/sshd", "-f", SSH_DIR / "sshd_config", "-h", SSH_DIR / "host_ed25519_key",
+          "-o", "ListenAddress=" + mgmt_address(hv), "-o", "PidFile=" + str(hv_pid_files(hv)["sshd"]))
+    wait_for(lambda: (hv_dir(hv) / "run" / "libvirt-sock").exists(), 30, hv + " libvirtd socket")
+
+
+def hv_uri(hv):
+    """libvirt URI of hypervisor hv from the root namespace: its unix socket through the state folder."""
+    return "qemu+unix:///system?socket={0}".format(hv_dir(hv) / "run" / "libvirt-sock")
+
+
+def prepare_ssh():
+    SSH_DIR.mkdir(parents=True, exist_ok=True)
+    for key in ("id_ed25519", "host_ed25519_key"):
+        if not (SSH_DIR / key).exists():
+            run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "nflab " + key, "-f", SSH_DIR / key)
+    shutil.copy(SSH_DIR / "id_ed25519.pub", SSH_DIR / "authorized_keys")
+    (SSH_DIR / "sshd_config").write_text(
+        "# nflab: the lab hypervisors' sshd (lab key only)\n"
+        "PermitRootLogin prohibit-password\nPasswordAuthentication no\nKbdInteractiveAuthentication no\n"
+        "UsePAM no\nStrictModes no\nAuthorizedKeysFile {0}\nSubsystem sftp /usr/lib/openssh/sftp-server\n"
+        "AcceptEnv LANG LC_*\n".format(SSH_DIR / "authorized_keys"))
+    # The control side reaches the mgmt network from inside nflab-net: no lab address in the root namespace.
+    (SSH_DIR / "config").write_text(
+        "Host hv1 hv2 198.51.100.*\n"
+        "  User root\n  IdentityFile {0}\n  IdentitiesOnly yes\n  StrictHostKeyChecking no\n"
+        "  UserKnownHostsFile /dev/null\n  LogLevel ERROR\n"
+        "  ProxyCommand ip netns exec {1} nc %h %p\n"
+        "Host hv1\n  HostName {2}\nHost hv2\n  HostName {3}\n".format(
+            SSH_DIR / "id_ed25519", NET_NS, mgmt_address("hv1"), mgmt_address("hv2")))
+
+
+# --- guests ------------------------------------------------------------------------------------------
+
+
+def build_image():
+    run(REPO / "lab" / "guest" / "build-image.sh", IMAGE_DIR)
+
+
+def guest_xml(name, memory_mib, domain_type):
+    template = string.Template((REPO / "lab" / "guest.xml").read_text())
+    return template.substitute(name=name, memory_mib=memory_mib, domain_type=domain_type,
+                               kernel=IMAGE_DIR / "vmlinuz", initrd=IMAGE_DIR / "initrd.img",
+                               address=guest_address(name) + "/24", mac=guest_mac(name))
+
+
+def start_guests(count, memory_mib, domain_type):
+    import libvirt  # pylint: disable=import-outside-toplevel
+    connection = libvirt.open(hv_uri("hv1"))
+    try:
+        for name in guest_names(count):
+            domain = connection.defineXML(guest_xml(name, memory_mib, domain_type))
+            domain.create()
+            log("started {0} on hv1 ({1})".format(name, guest_address(name)))
+        for name in guest_names(count):
+            wait_for(lambda n=name: guest_state(connection, n) == "steady", GUEST_STEADY_TIMEOUT,
+                     name + " in its steady state (standby down, primary enslaved and up)")
+    finally:
+        connection.close()
+
+
+def guest_state(connection, name):
+    """The classified failover state of a guest, read through the guest agent; None while it boots."""
+    try:
+        domain = connection.lookupByName(name)
+        code, out, _ = guest_agent.execute(domain, "/bin/sh", ["-c", SYSFS_WALK_SCRIPT])
+    except Exception:  # pylint: disable=broad-except
+        return None  # agent not up yet
+    return classify(parse_sysfs_walk(out)).state.value if code == 0 else None
+
+
+def wait_for(predicate, timeout, what):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.5)
+    raise RuntimeError("timed out after {0} s waiting for {1}".format(timeout, what))
+
+
+# --- inventory --------------------------------------------------------------------------------------
+
+
+def write_inventory(count):
+    ssh_args = "-F {0}".format(SSH_DIR / "config")
+    inventory = {
+        "all": {"children": {
+            "hypervisors": {
+                "hosts": {hv: {"ansible_host": hv, "nflab_mgmt_address": mgmt_address(hv),
+                               "nflab_libvirt_tcp_uri": "qemu+tcp://{0}/system".format(mgmt_address(hv))}
+                          for hv in HYPERVISORS},
+                "vars": {"ansible_user": "root", "ansible_ssh_common_args": ssh_args,
+                         "ansible_python_interpreter": "/usr/bin/python3"},
+            },
+            "guests": {
+                "hosts": {name: {"nflab_address": guest_address(name), "nflab_mac": guest_mac(name),
+                                 "nflab_hypervisor": "hv1"} for name in guest_names(count)},
+                # The guests have no Python and no network for Ansible: they are reached through the
+                # guest agent (raw commands), on whichever hypervisor runs them.
+                "vars": {"ansible_connection": "community.libvirt.libvirt_qemu",
+                         "ansible_libvirt_uri": "qemu+ssh://root@{{ nflab_hypervisor }}/system?command={0}".format(
+                             SSH_DIR / "ssh"),
+                         "nflab_probe_namespace": NET_NS, "nflab_probe_address": PROBE_ADDRESS},
+            },
+        }},
+    }
+    (SSH_DIR / "ssh").write_text("#!/bin/sh\n# ssh with the lab's config, for libvirt's qemu+ssh transport\n"
+                                 "exec ssh -F {0} \"$@\"\n".format(SSH_DIR / "config"))
+    (SSH_DIR / "ssh").chmod(0o755)
+    path = STATE / "inventory.json"
+    path.write_text(json.dumps(inventory, indent=2))
+    (STATE / "lab.json").write_text(json.dumps({"guests": guest_names(count), "hypervisors": list(HYPERVISORS),
+                                                "uris": {hv: hv_uri(hv) for hv in HYPERVISORS}}, indent=2))
+    return path
+
+
+# --- status, up, down --------------------------------------------------------------------------------
+
+
+def status():
+    report = {"namespaces": {n: netns_exists(n) for n in [NET_NS] + ["nflab-" + hv for hv in HYPERVISORS]},
+              "processes": {}, "guests": {}}
+    for hv in HYPERVISORS:
+        report["processes"][hv + "-namespaces"] = alive(read_pid(pid_file(hv + "-namespaces")))
+        for daemon, path in hv_pid_files(hv).items():
+            report["processes"]["{0}-{1}".format(hv, daemon)] = alive(read_pid(path))
+    lab = STATE / "lab.json"
+    if all(report["namespaces"].values()) and all(report["processes"].values()) and lab.exists():
+        import libvirt  # pylint: disable=import-outside-toplevel
+        for hv in HYPERVISORS:
+            connection = libvirt.open(hv_uri(hv))
+            for domain in connection.listAllDomains(libvirt.VIR_CONNECT_LIST_DOMAINS_ACTIVE):
+                report["guests"][domain.name()] = {"hypervisor": hv, "state": guest_state(connection, domain.name())}
+            connection.close()
+    report["healthy"] = (all(report["namespaces"].values()) and all(report["processes"].values())
+                         and lab.exists() and len(report["guests"]) == len(json.loads(lab.read_text())["guests"])
+                         and all(g["state"] is not None for g in report["guests"].values()))
+    return report
+
+
+def up(count, memory_mib, domain_type):
+    started = time.monotonic()
+    build_image()
+    if status()["healthy"]:
+        log("lab already up")
+        return
+    down()  # recover from a half-built lab: start from nothing
+    STATE.mkdir(parents=True, exist_ok=True)
+    prepare_ssh()
+    create_networks()
+    for hv in HYPERVISORS:
+        start_hypervisor(hv)
+    write_inventory(count)
+    start_guests(count, memory_mib, domain_type)
+    log("lab up in {0:.1f} s; inventory: {1}".format(time.monotonic() - started, STATE / "inventory.json"))
+
+
+def destroy_guests(hv):
+    if not (hv_dir(hv) / "run" / "libvirt-sock").exists() or not alive(read_pid(hv_pid_files(hv)["libvirtd"])):
+        return
+    import libvirt  # pylint: disable=import-outside-toplevel
+    try:
+        connection = libvirt.open(hv_uri(hv))
+    except libvirt.libvirtError:
+        return
+    for domain in connection.listAllDomains(0):
+        if domain.isActive():
+            domain.destroy()
+        domain.undefine()
+    connection.close()
+
+
+def down():
+    for hv in HYPERVISORS:
+        qemu_pids = [read_pid(path) for path in qemu_pid_files(hv)]
+        destroy_guests(hv)
+        for pid in qemu_pids:
+            stop_pid(pid, hv + " qemu")
+        for daemon in ("sshd", "libvirtd", "virtlogd"):
+            stop_pid(read_pid(hv_pid_files(hv)[daemon]), hv + " " + daemon)
+        stop_pid(read_pid(pid_file(hv + "-namespaces")), hv + " namespace holder")
+        for path in [pid_file(hv + "-namespaces")] + list(hv_pid_files(hv).values()):
+            if path.exists():
+                path.unlink()
+    for name in ["nflab-" + hv for hv in HYPERVISORS] + [NET_NS]:
+        if netns_exists(name):
+            run("ip", "netns", "delete", name)  # takes the veths and bridges inside it along
+    for stale in (STATE / "lab.json", STATE / "inventory.json"):
+        if stale.exists():
+            stale.unlink()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("action", choices=("up", "down", "status", "build-image"))
+    parser.add_argument("--guests", type=int, default=int(os.environ.get("NFLAB_GUESTS", "1")))
+    parser.add_argument("--memory", type=int, default=256, help="MiB per guest")
+    parser.add_argument("--domain-type", default=os.environ.get("NFLAB_DOMAIN_TYPE", "qemu"),
+                        help="qemu (TCG, the default: nested KVM fails on this kind of machine) or kvm")
+    args = parser.parse_args()
+    if args.action == "up":
+        up(args.guests, args.memory, args.domain_type)
+    elif args.action == "down":
+        down()
+        log("lab down")
+    elif args.action == "build-image":
+        build_image()
+    else:
+        print(json.dumps(status(), indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,239 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 netfailover.standby contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+import itertools
+import json
+from pathlib import Path
+
+import pytest
+
+from ansible_collections.netfailover.standby.plugins.module_utils.failover_state import (
+    DANCES,
+    LEGAL_TRANSITIONS,
+    STATE_INFO,
+    Classification,
+    GuestState,
+    classify,
+    expected_after,
+    is_outage,
+    legal_transition,
+    ready_for,
+    verify,
+)
+from ansible_collections.netfailover.standby.plugins.module_utils.guest_topology import parse_sysfs_walk
+
+S = GuestState
+FIXTURES = Path(__file__).parent / 'fixtures' / 'topologies'
+# Every fixture, hand-written or captured in the lab (lab_ prefix), is named <expected state>__<what>.txt.
+FIXTURE_FILES = sorted(FIXTURES.glob('*.txt'))
+STEPS = [(variant, step) for variant, steps in sorted(DANCES.items()) for step in steps]
+
+
+def expected_state(path):
+    stem = path.stem[len('lab_'):] if path.stem.startswith('lab_') else path.stem
+    return GuestState(stem.split('__')[0])
+
+
+def load(name):
+    return parse_sysfs_walk((FIXTURES / f'{name}.txt').read_text(encoding='utf-8'))
+
+
+@pytest.mark.parametrize('path', FIXTURE_FILES, ids=lambda p: p.stem)
+def test_classify_fixture(path):
+    assert classify(parse_sysfs_walk(path.read_text(encoding='utf-8'))).state == expected_state(path)
+
+
+def test_every_state_has_a_fixture():
+    assert {expected_state(path) for path in FIXTURE_FILES} == set(GuestState)
+
+
+def test_tables_cover_every_state():
+    assert set(STATE_INFO) == set(GuestState) == set(LEGAL_TRANSITIONS)
+    assert sorted(info.code for info in STATE_INFO.values()) == [f'G{i}' for i in range(9)]
+
+
+@pytest.mark.parametrize('fixture, master, standby, primary, orphans, outage', [
+    ('steady__eth_names', 'eth0', 'eth1', 'eth2', (), False),
+    ('armed__udev_names', 'ens10', 'ens10nsby', 'ens11', (), False),
+    ('standby_only_down__eth_names', 'eth0', 'eth1', None, (), True),
+    ('both_down__eth_names', 'eth0', 'eth1', 'eth2', (), True),
+    ('primary_not_enslaved__eth_names', 'eth0', 'eth1', None, ('eth2',), False),
+    ('master_admin_down__eth_names', 'eth0', 'eth1', 'eth2', (), True),
+    ('not_negotiated__no_standby', None, None, None, (), False),
+])
+def test_classification_roles(fixture, master, standby, primary, orphans, outage):
+    c = classify(load(fixture))
+    assert (c.master, c.standby, c.primary, c.orphans, c.outage) == (master, standby, primary, orphans, outage)
+    json.dumps(c.as_dict())
+
+
+def test_facts_carry_the_master_tx_dropped_counter():
+    assert classify(load('standby_only_down__eth_names')).facts['master_tx_dropped'] == 42
+
+
+@pytest.mark.parametrize('fixture, expected, parts', [
+    ('primary_not_enslaved__eth_names', 'armed',
+     ['NIC eth2 has MAC 02:00:00:00:00:01, the failover master eth0 has 52:54:00:00:12:53', 'the VF was not enslaved',
+      'set the VF MAC on the PF before attaching it', 'traffic goes over the standby eth1']),
+    ('primary_not_enslaved__udev_random_vf_mac', 'steady',
+     ['NIC ens11 has MAC 6a:3c:1f:80:4d:a2, the failover master ens10 has 52:54:00:00:12:53']),
+    ('primary_not_enslaved__second_virtio_nic', 'standby_only_up',
+     ["NIC eth2 has the failover master eth0's MAC 52:54:00:00:12:53", 'virtio bus', 'only takes a PCI device']),
+    ('standby_only_down__eth_names', 'standby_only_up',
+     ['the standby eth1 has no carrier and no primary is enslaved', 'no network path (outage)',
+      'virsh domif-setlink vm1 vnet7 up', 're-attach the VF']),
+    ('not_negotiated__no_standby', 'steady',
+     ['STANDBY (VIRTIO_NET_F_STANDBY, virtio feature bit 62) was not negotiated by the guest on eth0', 'lacks net_failover',
+      "<teaming type='persistent'/> / failover=on"]),
+    ('master_admin_down__eth_names', 'steady',
+     ['the failover master eth0 is administratively down: bring it up in the guest (ip link set eth0 up)']),
+    ('primary_no_carrier__eth_names', 'armed', ['the primary eth2 is enslaved but has no carrier', 'standby eth1', 'RX blind spot']),
+    ('both_down__eth_names', 'steady', ['primary eth2 (has no carrier)', 'standby eth1 (has no carrier)', 'outage']),
+    ('steady__eth_names', 'armed', ['the standby eth1 has no carrier', 'virsh domif-setlink vm1 vnet7 up']),
+    ('armed__eth_names', 'steady', ['the standby eth1 has carrier too', 'virsh domif-setlink vm1 vnet7 down']),
+    ('standby_only_up__eth_names', 'armed', ['only the standby eth1 is enslaved', 'attach the VF']),
+])
+def test_verify_mismatch_message(fixture, expected, parts):
+    result = verify(load(fixture), expected, domain='vm1', tap='vnet7')
+    assert not result.ok
+    assert result.state.value == fixture.split('__')[0]
+    assert result.message.startswith(f'expected {expected} but the guest on ')
+    for part in parts:
+        assert part in result.message
+
+
+@pytest.mark.parametrize('path', FIXTURE_FILES, ids=lambda p: p.stem)
+def test_verify_match(path):
+    state = expected_state(path)
+    result = verify(parse_sysfs_walk(path.read_text(encoding='utf-8')), [state, S.NOT_NEGOTIATED])
+    assert result.ok and result.state == state
+    assert 'as expected' in result.message
+
+
+def test_verify_accepts_a_classification_and_strings():
+    c = classify(load('armed__eth_names'))
+    assert verify(c, ('steady', 'armed')).ok
+    assert verify(c, S.ARMED).classification is c
+
+
+def test_standby_down_turns_g7_into_an_outage():
+    topology = load('primary_not_enslaved__eth_names')
+    topology['netdevs']['eth1']['carrier'] = False
+    result = verify(topology, 'standby_only_up')
+    assert result.state == S.PRIMARY_NOT_ENSLAVED and result.classification.outage
+    assert 'the standby eth1 has no carrier, so the guest has no network path (outage)' in result.message
+
+
+def test_ignore_unrelated_pci_nic():
+    assert classify(load('primary_not_enslaved__eth_names'), ignore=('eth2',)).state == S.STANDBY_ONLY_UP
+
+
+@pytest.mark.parametrize('change, problem', [
+    (('eth2', 'mtu', 9000), 'the primary eth2 has MTU 9000, the failover master eth0 has 1500'),
+    (('eth2', 'flags', 0x1002), 'the primary eth2 is administratively down'),
+    (('eth2', 'perm_address', '02:00:00:00:00:09'), 'the primary eth2 has permanent MAC 02:00:00:00:00:09'),
+])
+def test_problems(change, problem):
+    topology = load('armed__eth_names')
+    name, key, value = change
+    topology['netdevs'][name][key] = value
+    topology['netdevs'][name]['admin_up'] = bool(topology['netdevs'][name]['flags'] & 1)
+    assert any(problem in text for text in classify(topology).problems)
+
+
+def test_slaves_closed_with_the_master_are_not_extra_problems():
+    assert classify(load('master_admin_down__eth_names')).problems == ()
+
+
+def test_named_master_that_does_not_exist():
+    c = classify(load('steady__eth_names'), master='eth7')
+    assert c.state == S.NOT_NEGOTIATED and 'no failover master named eth7' in c.problems
+
+
+@pytest.mark.parametrize('before, after, legal', [
+    (S.STEADY, S.ARMED, True),
+    (S.ARMED, S.STEADY, True),
+    (S.ARMED, S.STANDBY_ONLY_UP, True),
+    (S.ARMED, S.PRIMARY_NO_CARRIER, True),
+    (S.PRIMARY_NO_CARRIER, S.STANDBY_ONLY_UP, True),
+    (S.STANDBY_ONLY_UP, S.PRIMARY_NO_CARRIER, True),
+    (S.STANDBY_ONLY_UP, S.ARMED, True),
+    (S.STANDBY_ONLY_DOWN, S.STANDBY_ONLY_UP, True),
+    (S.PRIMARY_NOT_ENSLAVED, S.STANDBY_ONLY_UP, True),
+    (S.MASTER_ADMIN_DOWN, S.STEADY, True),
+    (S.STEADY, S.STANDBY_ONLY_DOWN, False),
+    (S.STEADY, S.BOTH_DOWN, False),
+    (S.STEADY, S.STANDBY_ONLY_UP, False),
+    (S.ARMED, S.STANDBY_ONLY_DOWN, False),
+    (S.STANDBY_ONLY_UP, S.STANDBY_ONLY_DOWN, False),
+    (S.STANDBY_ONLY_UP, S.PRIMARY_NOT_ENSLAVED, False),
+    (S.ARMED, S.MASTER_ADMIN_DOWN, False),
+    (S.NOT_NEGOTIATED, S.STEADY, False),
+    (S.STEADY, S.NOT_NEGOTIATED, False),
+])
+def test_legal_transition(before, after, legal):
+    assert legal_transition(before, after) is legal
+
+
+def test_staying_put_is_always_legal():
+    assert all(legal_transition(state, state) for state in GuestState)
+
+
+def test_no_legal_move_breaks_a_working_path():
+    for before, after in itertools.product(GuestState, repeat=2):
+        if legal_transition(before, after) and not is_outage(before):
+            assert not is_outage(after), (before, after)
+
+
+@pytest.mark.parametrize('state, outage', [
+    (S.NOT_NEGOTIATED, False), (S.STANDBY_ONLY_UP, False), (S.STANDBY_ONLY_DOWN, True), (S.STEADY, False), (S.ARMED, False),
+    (S.PRIMARY_NO_CARRIER, False), (S.BOTH_DOWN, True), (S.MASTER_ADMIN_DOWN, True), ('both_down', True),
+])
+def test_is_outage(state, outage):
+    assert is_outage(state) is outage
+
+
+@pytest.mark.parametrize('variant, step', STEPS, ids=lambda x: getattr(x, 'name', x))
+def test_step_moves_are_legal(variant, step):
+    assert expected_after(variant, step.name) == step.after
+    for before, after in itertools.product(step.before, step.after):
+        assert legal_transition(before, after), (before, after)
+    for transient in step.transient:
+        assert any(legal_transition(before, transient) for before in step.before), transient
+        assert any(legal_transition(transient, after) for after in step.after), transient
+    assert not any(is_outage(state) for state in step.before + step.after + step.transient)
+
+
+@pytest.mark.parametrize('variant', sorted(DANCES))
+def test_dance_steps_chain_from_steady_back_to_steady(variant):
+    steps = DANCES[variant]
+    assert S.STEADY in steps[0].before and steps[-1].after == (S.STEADY,)
+    for current, following in zip(steps, steps[1:]):
+        assert set(current.after) <= set(following.before), (current.name, following.name)
+
+
+def test_manual_dance_follows_the_seed():
+    assert [step.name for step in DANCES['manual']] == [
+        'standby_link_up', 'fdb_remove', 'primary_detach', 'vf_mac_clear', 'migrate', 'primary_attach', 'standby_link_down']
+    assert S.PRIMARY_NO_CARRIER in DANCES['manual'][5].transient
+
+
+def test_teaming_migration_refused_with_the_standby_link_down():
+    result = ready_for('teaming', 'migrate', load('steady__eth_names'))
+    assert not result.ok
+    assert 'standby_only_down (outage) for the whole migration' in result.message
+    assert ready_for('teaming', 'migrate', load('armed__eth_names')).ok
+
+
+def test_unknown_step():
+    with pytest.raises(KeyError):
+        expected_after('manual', 'primary_replug')
+
+
+def test_classification_outage_for_g7_follows_the_standby():
+    c = Classification(S.PRIMARY_NOT_ENSLAVED, facts={'standby_ready': True})
+    assert not is_outage(c) and is_outage(Classification(S.PRIMARY_NOT_ENSLAVED, facts={'standby_ready': False}))

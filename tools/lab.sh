@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# The lab: tools/lab.sh up|down|status|test. `test` runs the lab tests (tests/lab) with pytest;
+# they bring the lab up themselves and take it down at the end.
+set -euo pipefail
+# shellcheck source=tools/env.sh
+. "$(dirname "$0")/env.sh"
+export NFS_COLLECTIONS_ROOT="$collections_root" NFS_LAB_STATE="$lab_state"
+"$repo/tools/sync-collection.sh"
+case ${1:-} in
+  test)
+    shift
+    cd "$repo"
+    exec "$venv/bin/python" -m pytest -p no:cacheprovider tests/lab "$@"
+    ;;
+  *) exec "$venv/bin/python" "$repo/lab/nflab.py" "$@" ;;
+esac
