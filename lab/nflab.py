@@ -97,7 +97,14 @@ def read_pid(path):
 
 
 def alive(pid):
-    return pid is not None and Path("/proc/{0}".format(pid)).exists()
+    """True while pid runs; a zombie counts as gone (whoever reaps orphans here may be slow to do so)."""
+    if pid is None:
+        return False
+    try:
+        stat = Path("/proc/{0}/stat".format(pid)).read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
 def stop_pid(pid, what):

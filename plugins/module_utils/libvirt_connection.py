@@ -21,6 +21,8 @@ except ImportError:
     LIBVIRT_IMPORT_ERROR = traceback.format_exc()
 else:
     LIBVIRT_IMPORT_ERROR = None
+    # libvirt prints every error to stderr by default; ours reach the user through LibvirtCollectionError.
+    libvirt.registerErrorHandler(lambda _context, _error: None, None)
 
 DEFAULT_URI = "qemu:///system"
 

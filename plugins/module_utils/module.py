@@ -30,7 +30,8 @@ class LibvirtModule:
     """Composition wrapper: ``LibvirtModule(argument_spec=..., supports_check_mode=True)``.
 
     Settings popped from the keyword arguments:
-    ``needs_libvirt`` (default True): fail early with missing_required_lib when libvirt-python is absent;
+    ``needs_libvirt`` (default True): fail early with missing_required_lib when libvirt-python is absent
+    (modules that need it only for some options call ``require_libvirt()`` themselves);
     ``read_only`` (default False): open the connection read-only;
     ``module_class``: the AnsibleModule class (tests substitute their own).
     """
@@ -43,7 +44,12 @@ class LibvirtModule:
         argument_spec.update(kwargs.pop("argument_spec", {}))
         self.module = module_class(argument_spec=argument_spec, **kwargs)
         self._connection = None
-        if self.needs_libvirt and libvirt_connection.libvirt is None:
+        if self.needs_libvirt:
+            self.require_libvirt()
+
+    def require_libvirt(self):
+        """Fail with missing_required_lib when libvirt-python is absent (for modules that need it only sometimes)."""
+        if libvirt_connection.libvirt is None:
             self.module.fail_json(msg=missing_required_lib("libvirt-python"),
                                   exception=libvirt_connection.LIBVIRT_IMPORT_ERROR)
 

@@ -1,0 +1,216 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 netfailover.standby contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+DOCUMENTATION = r"""
+---
+module: guest_failover_info
+short_description: Read and classify a guest's net_failover topology
+version_added: 0.1.0
+description:
+  - Reads the network devices of a guest (the failover master, its standby virtio-net slave and its primary, usually a VF)
+    and classifies them into one of the states of the kernel's net_failover driver, such as V(steady) (the primary carries
+    traffic, the standby link is down) or V(standby_only_down) (no network path: an outage).
+  - With O(source=agent) (the default) the module runs on the hypervisor and reads the guest through the QEMU guest agent
+    (a read-only sysfs walk by C(guest-exec)); this works with no guest network and no Python in the guest.
+  - With O(source=local) the module runs inside the guest and reads C(/sys/class/net) itself.
+  - With O(expect) the module waits up to O(timeout) seconds for one of the given states and fails with a diagnostic that says
+    what is wrong and how to fix it when none comes.
+  - Device names do not matter (C(eth0)/C(eth1)/C(eth2) or udev names such as C(ens10)/C(ens10nsby)/C(ens11)).
+author:
+  - netfailover.standby contributors
+extends_documentation_fragment:
+  - netfailover.standby.connection
+attributes:
+  check_mode:
+    support: full
+    details: The module never changes anything.
+  diff_mode:
+    support: none
+  idempotent:
+    support: full
+options:
+  name:
+    description:
+      - The libvirt domain to read. Required with O(source=agent).
+    type: str
+  source:
+    description:
+      - V(agent) reads the guest through its QEMU guest agent from the hypervisor; the domain needs an
+        C(org.qemu.guest_agent.0) channel and a running C(qemu-ga).
+      - V(local) reads the machine the module runs on; O(uri) and O(name) are not used.
+    type: str
+    choices: [agent, local]
+    default: agent
+  expect:
+    description:
+      - One or more states to wait for. The module fails with a diagnostic when the guest is not in one of them within O(timeout).
+    type: list
+    elements: str
+    choices: [not_negotiated, standby_only_up, standby_only_down, steady, armed, primary_no_carrier, both_down,
+              primary_not_enslaved, master_admin_down]
+  timeout:
+    description:
+      - Seconds to wait for O(expect). C(0) reads once.
+    type: float
+    default: 30
+  interval:
+    description:
+      - Seconds between two reads while waiting for O(expect).
+    type: float
+    default: 0.5
+  ignore:
+    description:
+      - Names of guest NICs that have nothing to do with failover (for example a management NIC on PCI), so that they are
+        not mistaken for a VF that was not enslaved.
+    type: list
+    elements: str
+    default: []
+  tap:
+    description:
+      - The standby's tap device on the hypervisor, only used to make diagnostics concrete (for example the C(virsh domif-setlink) to run).
+    type: str
+    default: TAP
+seealso:
+  - name: net_failover in the Linux kernel documentation
+    description: The failover master, standby and primary netdevs this module reads.
+    link: https://docs.kernel.org/networking/net_failover.html
+"""
+
+EXAMPLES = r"""
+- name: Read the failover state of vm1 through its guest agent
+  netfailover.standby.guest_failover_info:
+    name: vm1
+  register: vm1_failover
+
+- name: Wait until the VF is enslaved again after attaching it
+  netfailover.standby.guest_failover_info:
+    name: vm1
+    expect: [armed, steady]
+    timeout: 30
+
+- name: Read the topology from inside the guest
+  netfailover.standby.guest_failover_info:
+    source: local
+"""
+
+RETURN = r"""
+state:
+  description: The classified state of the guest.
+  returned: success
+  type: str
+  sample: steady
+failover:
+  description: The classification, with the names of the failover devices and what is wrong.
+  returned: success
+  type: dict
+  contains:
+    state:
+      description: The classified state.
+      type: str
+      sample: steady
+    code:
+      description: The state's row in the state table of the collection's documentation (G0 to G8).
+      type: str
+      sample: G3
+    outage:
+      description: Whether the guest has no path to send traffic in this state.
+      type: bool
+      sample: false
+    description:
+      description: The state in words.
+      type: str
+      sample: the primary carries traffic, the standby link is down (steady state)
+    master:
+      description: The failover master's name.
+      type: str
+      sample: eth0
+    standby:
+      description: The standby (virtio-net) slave's name.
+      type: str
+      sample: eth1
+    primary:
+      description: The primary (VF) slave's name, if one is enslaved.
+      type: str
+      sample: eth2
+    orphans:
+      description: NICs that look like a VF but are not enslaved.
+      type: list
+      elements: str
+      sample: []
+    problems:
+      description: Further problems seen, each saying what to fix.
+      type: list
+      elements: str
+      sample: []
+    facts:
+      description: The per-device facts the classification used (MACs, carrier, operstate, drivers, the STANDBY feature bit).
+      type: dict
+      sample: {}
+topology:
+  description: Every network device of the guest as read from sysfs (name, MAC, permanent MAC where readable, operstate,
+    carrier, flags, MTU, master and lower links, driver, bus, virtio features, phys_port_name).
+  returned: success
+  type: dict
+  sample: {"hostname": "vm1", "netdevs": {"eth0": {"name": "eth0", "driver": "virtio_net", "master": ""}}}
+message:
+  description: With O(expect), the verification in words.
+  returned: when O(expect) is set
+  type: str
+  sample: the guest on vm1 is steady as expected
+reads:
+  description: How many times the topology was read.
+  returned: success
+  type: int
+  sample: 1
+last_read_seconds:
+  description: How long the last read took.
+  returned: success
+  type: float
+  sample: 0.12
+elapsed_seconds:
+  description: How long the module read and waited in all.
+  returned: success
+  type: float
+  sample: 0.12
+"""
+
+from ansible_collections.netfailover.standby.plugins.module_utils import guest_failover
+from ansible_collections.netfailover.standby.plugins.module_utils.libvirt_connection import get_domain
+from ansible_collections.netfailover.standby.plugins.module_utils.module import LibvirtModule
+
+
+def argument_spec():
+    return {
+        "name": {"type": "str"},
+        "source": {"type": "str", "choices": ["agent", "local"], "default": "agent"},
+        "expect": {"type": "list", "elements": "str", "choices": guest_failover.STATE_NAMES},
+        "timeout": {"type": "float", "default": 30.0},
+        "interval": {"type": "float", "default": 0.5},
+        "ignore": {"type": "list", "elements": "str", "default": []},
+        "tap": {"type": "str", "default": "TAP"},
+    }
+
+
+def run(module):
+    params = module.params
+    if params["source"] == "local":
+        read = guest_failover.local_reader()
+    else:
+        module.require_libvirt()
+        read = guest_failover.agent_reader(get_domain(module.connection, params["name"]))
+    return guest_failover.observe(read, expect=params["expect"], timeout=params["timeout"], interval=params["interval"],
+                                  classify_options={"ignore": tuple(params["ignore"])},
+                                  domain=params["name"] or "DOMAIN", tap=params["tap"])
+
+
+def main():
+    module = LibvirtModule(argument_spec=argument_spec(), required_if=[("source", "agent", ["name"])],
+                           supports_check_mode=True, needs_libvirt=False)  # guest-exec needs a read-write connection
+    module.run(run)
+
+
+if __name__ == "__main__":
+    main()
