@@ -120,6 +120,22 @@ def stop_pid(pid, what):
     os.kill(pid, signal.SIGKILL)
 
 
+def processes_in_mount_namespace_of(holder):
+    """Pids (other than the holder) in the hypervisor's mount namespace: all of them descend from the lab."""
+    if not alive(holder):
+        return []
+    namespace = os.readlink("/proc/{0}/ns/mnt".format(holder))
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and int(entry.name) != holder:
+            try:
+                if os.readlink(entry / "ns" / "mnt") == namespace:
+                    found.append(int(entry.name))
+            except OSError:
+                continue  # exited meanwhile
+    return found
+
+
 def in_hv(hv, *argv, check=True, capture=False):
     """Run a command inside hypervisor hv's network, mount and UTS namespaces."""
     holder = read_pid(pid_file(hv + "-namespaces"))
@@ -274,7 +290,27 @@ def guest_xml(name, memory_mib, domain_type):
     template = string.Template((REPO / "lab" / "guest.xml").read_text())
     return template.substitute(name=name, memory_mib=memory_mib, domain_type=domain_type,
                                kernel=IMAGE_DIR / "vmlinuz", initrd=IMAGE_DIR / "initrd.img",
-                               address=guest_address(name) + "/24", mac=guest_mac(name))
+                               address=guest_address(name) + "/24", mac=guest_mac(name),
+                               primary_interface=PRIMARY_XML.format(mac=guest_mac(name)))
+
+
+PRIMARY_XML = """<interface type='bridge'>
+  <mac address='{mac}'/>
+  <source bridge='esw0'/>
+  <model type='vmxnet3'/>
+  <rom enabled='no'/>
+  <alias name='ua-primary0'/>
+  <address type='pci' domain='0x0000' bus='0x08' slot='0x00' function='0x0'/>
+</interface>
+"""
+
+
+def write_primary_xml(name):
+    """The emulated VF's device XML (the seed's vf_xml), for attaching it again after a detach."""
+    path = STATE / "guests" / (name + "-primary.xml")
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(PRIMARY_XML.format(mac=guest_mac(name)))
+    return path
 
 
 def start_guests(count, memory_mib, domain_type):
@@ -282,6 +318,7 @@ def start_guests(count, memory_mib, domain_type):
     connection = libvirt.open(hv_uri("hv1"))
     try:
         for name in guest_names(count):
+            write_primary_xml(name)
             domain = connection.defineXML(guest_xml(name, memory_mib, domain_type))
             domain.create()
             log("started {0} on hv1 ({1})".format(name, guest_address(name)))
@@ -327,7 +364,9 @@ def write_inventory(count):
             },
             "guests": {
                 "hosts": {name: {"nflab_address": guest_address(name), "nflab_mac": guest_mac(name),
-                                 "nflab_hypervisor": "hv1"} for name in guest_names(count)},
+                                 "nflab_hypervisor": "hv1",
+                                 "nflab_primary_xml": str(STATE / "guests" / (name + "-primary.xml"))}
+                          for name in guest_names(count)},
                 # The guests have no Python and no network for Ansible: they are reached through the
                 # guest agent (raw commands), on whichever hypervisor runs them.
                 "vars": {"ansible_connection": "community.libvirt.libvirt_qemu",
@@ -367,7 +406,8 @@ def status():
             connection.close()
     report["healthy"] = (all(report["namespaces"].values()) and all(report["processes"].values())
                          and lab.exists() and len(report["guests"]) == len(json.loads(lab.read_text())["guests"])
-                         and all(g["state"] is not None for g in report["guests"].values()))
+                         # lab-up promises every guest on hv1 in the seed's steady state
+                         and all(g == {"hypervisor": "hv1", "state": "steady"} for g in report["guests"].values()))
     return report
 
 
@@ -411,7 +451,11 @@ def down():
             stop_pid(pid, hv + " qemu")
         for daemon in ("sshd", "libvirtd", "virtlogd"):
             stop_pid(read_pid(hv_pid_files(hv)[daemon]), hv + " " + daemon)
-        stop_pid(read_pid(pid_file(hv + "-namespaces")), hv + " namespace holder")
+        holder = read_pid(pid_file(hv + "-namespaces"))
+        # What the daemons left behind inside the hypervisor (SSH sessions kept open by Ansible's ControlPersist)
+        for pid in processes_in_mount_namespace_of(holder):
+            stop_pid(pid, hv + " leftover process")
+        stop_pid(holder, hv + " namespace holder")
         for path in [pid_file(hv + "-namespaces")] + list(hv_pid_files(hv).values()):
             if path.exists():
                 path.unlink()

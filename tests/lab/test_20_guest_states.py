@@ -1,0 +1,111 @@
+# Copyright (c) 2026 netfailover.standby contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""guest_failover_info classifies the lab guest in every state the lab can produce.
+
+The steps are the seed's dance done by hand with virsh (argv, over SSH), so that the module is judged
+against the guest's real kernel and not against the collection's own step modules.
+"""
+
+import xml.etree.ElementTree as ET
+
+import pytest
+
+GUEST = "vm1"
+
+
+def standby_tap(lab, hv):
+    """The standby's tap, from the live XML: taps differ from start to start and host to host."""
+    domain = ET.fromstring(lab.command(hv, "virsh", "dumpxml", GUEST)["stdout"])
+    for interface in domain.findall("devices/interface"):
+        if interface.find("alias").get("name") == "ua-standby0":
+            return interface.find("target").get("dev")
+    raise AssertionError("no standby interface in the live XML")
+
+
+def set_standby_link(lab, hv, state):
+    lab.command(hv, "virsh", "domif-setlink", GUEST, standby_tap(lab, hv), state)
+
+
+def detach_primary(lab, hv):
+    lab.command(hv, "virsh", "detach-device-alias", GUEST, "ua-primary0", "--live")
+
+
+def attach_primary(lab, hv):
+    primary_xml = lab.inventory["all"]["children"]["guests"]["hosts"][GUEST]["nflab_primary_xml"]
+    lab.command(hv, "virsh", "attach-device", GUEST, primary_xml, "--live")
+
+
+def expect(lab, hv, *states, timeout=30):
+    result = lab.failover(hv, GUEST, expect=list(states), timeout=timeout)
+    assert not result.get("failed"), result.get("msg")
+    return result
+
+
+@pytest.fixture(scope="module")
+def dance(lab):
+    """The guest starts steady on hv1 and is put back there, steady, at the end."""
+    expect(lab, "hv1", "steady")
+    yield lab
+    where = "hv1" if GUEST in lab.command("hv1", "virsh", "list", "--name")["stdout"].split() else "hv2"
+    if where == "hv2":
+        lab.command("hv2", "virsh", "migrate", "--live", "--persistent", "--undefinesource", "--p2p", GUEST,
+                    "qemu+tcp://198.51.100.11/system")
+    expect(lab, "hv1", "steady", "armed")
+
+
+def test_steady(dance):
+    assert expect(dance, "hv1", "steady")["failover"]["code"] == "G3"
+
+
+def test_an_unmet_expectation_fails_with_a_diagnostic(dance):
+    result = dance.failover("hv1", GUEST, expect=["armed"], timeout=1)
+    assert result["failed"]
+    assert "expected armed but the guest on vm1 is steady" in result["msg"]
+    assert result["reads"] >= 2  # it kept reading until the timeout
+
+
+def test_armed_after_standby_link_up(dance):
+    set_standby_link(dance, "hv1", "up")
+    result = expect(dance, "hv1", "armed")
+    assert result["failover"]["facts"]["standby"]["carrier"] is True
+
+
+def test_standby_only_after_primary_detach(dance):
+    detach_primary(dance, "hv1")
+    result = expect(dance, "hv1", "standby_only_up")
+    assert result["failover"]["primary"] is None
+    assert dance.probe(GUEST, count=10)["received"] == 10  # traffic runs on the standby
+
+
+def test_standby_only_after_migration(dance):
+    dance.command("hv1", "virsh", "migrate", "--live", "--persistent", "--undefinesource", "--p2p", GUEST,
+                  "qemu+tcp://198.51.100.12/system")
+    assert expect(dance, "hv2", "standby_only_up")["failover"]["master"]
+
+
+def test_armed_after_reattach_on_the_destination(dance):
+    attach_primary(dance, "hv2")
+    result = expect(dance, "hv2", "armed")
+    assert result["failover"]["facts"]["primary"]["driver"] == "vmxnet3"
+    set_standby_link(dance, "hv2", "down")
+    expect(dance, "hv2", "steady")
+
+
+def test_outage_standby_down_without_primary_then_restore(dance):
+    set_standby_link(dance, "hv2", "up")
+    expect(dance, "hv2", "armed")
+    detach_primary(dance, "hv2")
+    expect(dance, "hv2", "standby_only_up")
+    set_standby_link(dance, "hv2", "down")
+    result = expect(dance, "hv2", "standby_only_down")
+    assert result["failover"]["outage"] is True
+    assert dance.probe(GUEST, count=5, duration=1.0)["received"] == 0  # really no path
+    # restore: standby up first, then the primary, then the steady state
+    set_standby_link(dance, "hv2", "up")
+    expect(dance, "hv2", "standby_only_up")
+    attach_primary(dance, "hv2")
+    expect(dance, "hv2", "armed")
+    set_standby_link(dance, "hv2", "down")
+    expect(dance, "hv2", "steady")
+    assert dance.probe(GUEST, count=10)["received"] == 10
