@@ -29,7 +29,10 @@ import uuid
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-STATE = Path(os.environ.get("NFS_LAB_STATE", "/var/lib/nflab"))
+# Several labs can run side by side (for example for parallel work): each has its own prefix, which
+# names its namespaces and its state folder. Addresses repeat between labs; namespaces keep them apart.
+PREFIX = os.environ.get("NFLAB_PREFIX", "nflab")
+STATE = Path(os.environ.get("NFS_LAB_STATE") or "/var/lib/" + PREFIX)
 IMAGE_DIR = Path(os.environ.get("NFS_GUEST_IMAGE", REPO / ".cache" / "guest"))
 sys.path.insert(0, os.environ.get("NFS_COLLECTIONS_ROOT", "/var/cache/netfailover.standby/collections"))
 
@@ -41,7 +44,7 @@ from ansible_collections.netfailover.standby.plugins.module_utils.guest_topology
     parse_sysfs_walk,
 )
 
-NET_NS = "nflab-net"
+NET_NS = PREFIX + "-net"
 HYPERVISORS = ("hv1", "hv2")
 PROBE_ADDRESS = "192.0.2.1"
 CONTROL_ADDRESS = "198.51.100.1"
@@ -64,6 +67,10 @@ def run(*argv, check=True, capture=False):
         raise RuntimeError("{0} failed ({1}): {2}".format(" ".join(map(str, argv)), result.returncode,
                                                          (result.stderr or "").strip()))
     return result
+
+
+def hv_namespace(hv):
+    return "{0}-{1}".format(PREFIX, hv)
 
 
 def mgmt_address(hv):
@@ -176,7 +183,7 @@ def create_networks():
         ns(NET_NS, "ip", "addr", "add", address, "dev", bridge)
         ns(NET_NS, "ip", "link", "set", bridge, "up")
     for hv in HYPERVISORS:
-        hv_ns = "nflab-" + hv
+        hv_ns = hv_namespace(hv)
         run("ip", "netns", "add", hv_ns)
         ns(hv_ns, "ip", "link", "set", "lo", "up")
         # uplink0 joins br0 to the shared segment; mgmt0 carries SSH and migration traffic.
@@ -232,7 +239,7 @@ def start_hypervisor(hv):
     pid_file(hv).parent.mkdir(parents=True, exist_ok=True)
     # The namespace holder: a sleep that owns the hypervisor's mount and UTS namespaces (its network
     # namespace is nflab-hvN). ip netns exec and unshare exec in place, so Popen's pid is the sleep's.
-    holder = subprocess.Popen(["ip", "netns", "exec", "nflab-" + hv, "unshare", "--mount", "--uts",
+    holder = subprocess.Popen(["ip", "netns", "exec", hv_namespace(hv), "unshare", "--mount", "--uts",
                                "--propagation", "private", "sleep", "infinity"], start_new_session=True,
                               stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     pid_file(hv + "-namespaces").write_text(str(holder.pid))
@@ -360,6 +367,8 @@ def write_inventory(count):
                                "nflab_libvirt_tcp_uri": "qemu+tcp://{0}/system".format(mgmt_address(hv))}
                           for hv in HYPERVISORS},
                 "vars": {"ansible_user": "root", "ansible_ssh_common_args": ssh_args,
+                         # hv1/hv2 exist in every lab: keep each lab's SSH control sockets apart
+                         "ansible_control_path_dir": str(SSH_DIR / "cp"),
                          "ansible_python_interpreter": "/usr/bin/python3"},
             },
             "guests": {
@@ -382,6 +391,7 @@ def write_inventory(count):
     path = STATE / "inventory.json"
     path.write_text(json.dumps(inventory, indent=2))
     (STATE / "lab.json").write_text(json.dumps({"guests": guest_names(count), "hypervisors": list(HYPERVISORS),
+                                                "net_namespace": NET_NS, "prefix": PREFIX,
                                                 "uris": {hv: hv_uri(hv) for hv in HYPERVISORS}}, indent=2))
     return path
 
@@ -390,7 +400,7 @@ def write_inventory(count):
 
 
 def status():
-    report = {"namespaces": {n: netns_exists(n) for n in [NET_NS] + ["nflab-" + hv for hv in HYPERVISORS]},
+    report = {"namespaces": {n: netns_exists(n) for n in [NET_NS] + [hv_namespace(hv) for hv in HYPERVISORS]},
               "processes": {}, "guests": {}}
     for hv in HYPERVISORS:
         report["processes"][hv + "-namespaces"] = alive(read_pid(pid_file(hv + "-namespaces")))
@@ -459,7 +469,7 @@ def down():
         for path in [pid_file(hv + "-namespaces")] + list(hv_pid_files(hv).values()):
             if path.exists():
                 path.unlink()
-    for name in ["nflab-" + hv for hv in HYPERVISORS] + [NET_NS]:
+    for name in [hv_namespace(hv) for hv in HYPERVISORS] + [NET_NS]:
         if netns_exists(name):
             run("ip", "netns", "delete", name)  # takes the veths and bridges inside it along
     for stale in (STATE / "lab.json", STATE / "inventory.json"):

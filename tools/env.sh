@@ -8,4 +8,4 @@ venv="$cache/venv"
 collections_root=${NFS_COLLECTIONS_ROOT:-/var/cache/netfailover.standby/collections}
 collection_dir="$collections_root/ansible_collections/netfailover/standby"
 export ANSIBLE_COLLECTIONS_PATH="$collections_root"
-lab_state=${NFS_LAB_STATE:-/var/lib/nflab}
+lab_state=${NFS_LAB_STATE:-/var/lib/${NFLAB_PREFIX:-nflab}}

@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-LAB_STATE = Path(os.environ.get("NFS_LAB_STATE", "/var/lib/nflab"))
+LAB_PREFIX = os.environ.get("NFLAB_PREFIX", "nflab")
+LAB_STATE = Path(os.environ.get("NFS_LAB_STATE") or "/var/lib/" + LAB_PREFIX)
 INVENTORY = LAB_STATE / "inventory.json"
 VENV_BIN = Path(sys.executable).parent
 
@@ -65,7 +66,7 @@ class Lab:
     def probe(self, guest, count=20, rate=100.0, duration=5.0):
         """Send UDP probes from the lab's L2 segment to the guest's echo responder; returns the probe summary."""
         address = self.inventory["all"]["children"]["guests"]["hosts"][guest]["nflab_address"]
-        completed = run(["ip", "netns", "exec", "nflab-net", sys.executable, REPO / "lab" / "probe.py", address,
+        completed = run(["ip", "netns", "exec", self.facts["net_namespace"], sys.executable, REPO / "lab" / "probe.py", address,
                          "--count", count, "--rate", rate, "--duration", duration])
         return json.loads(completed.stdout)
 

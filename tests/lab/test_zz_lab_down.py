@@ -6,7 +6,7 @@
 import subprocess
 from pathlib import Path
 
-from conftest import LAB_STATE, REPO, run
+from conftest import LAB_PREFIX, LAB_STATE, REPO, run
 
 
 def lab_pids():
@@ -35,7 +35,7 @@ def test_lab_down_leaves_nothing(lab):
     assert completed.returncode == 0, completed.stderr
     assert [pid for pid in pids if running(pid)] == []
     namespaces = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True, check=True).stdout
-    assert "nflab" not in namespaces
+    assert LAB_PREFIX + "-" not in namespaces
     links = subprocess.run(["ip", "-o", "link", "show"], capture_output=True, text=True, check=True).stdout
     for name in ("hv1-", "hv2-", "uplink0", "mgmt0", "pf0", "esw0", "br0", "tor"):
         assert name not in links
