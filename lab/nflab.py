@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # Copyright (c) 2026 netfailover.standby contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
@@ -13,7 +12,7 @@ Layout (every address lives inside a network namespace this script creates):
               bridge br0: uplink0 (to tor), pf0 (the emulated PF), the guests' standby taps;
               bridge esw0: pf0-esw (the other end of pf0), the emulated VF's tap (the NIC's embedded switch).
 
-Usage: nflab.py up|down|status|inventory. Run as root.
+Usage: python3 lab/nflab.py up|down|status|build-image (tools/lab.sh does this). Run as root.
 """
 
 import argparse
@@ -64,8 +63,8 @@ def run(*argv, check=True, capture=False):
     result = subprocess.run([str(a) for a in argv], check=False, text=True,
                             stdout=subprocess.PIPE if capture else None, stderr=subprocess.PIPE if capture else None)
     if check and result.returncode != 0:
-        raise RuntimeError("{0} failed ({1}): {2}".format(" ".join(map(str, argv)), result.returncode,
-                                                         (result.stderr or "").strip()))
+        command = " ".join(map(str, argv))
+        raise RuntimeError("{0} failed ({1}): {2}".format(command, result.returncode, (result.stderr or "").strip()))
     return result
 
 
@@ -119,7 +118,7 @@ def stop_pid(pid, what):
     if not alive(pid):
         return
     os.kill(pid, signal.SIGTERM)
-    for _ in range(100):
+    for _attempt in range(100):
         if not alive(pid):
             return
         time.sleep(0.1)
@@ -243,7 +242,7 @@ def start_hypervisor(hv):
                                "--propagation", "private", "sleep", "infinity"], start_new_session=True,
                               stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     pid_file(hv + "-namespaces").write_text(str(holder.pid))
-    for _ in range(50):
+    for _attempt in range(50):
         if Path("/proc/{0}/ns/uts".format(holder.pid)).exists() and \
                 os.readlink("/proc/{0}/ns/uts".format(holder.pid)) != os.readlink("/proc/self/ns/uts"):
             break
@@ -257,7 +256,7 @@ def start_hypervisor(hv):
     in_hv(hv, "libvirtd", "-d", "--listen", "--pid-file", "/run/libvirt/libvirtd.pid")
     in_hv(hv, "/usr/sbin/sshd", "-f", SSH_DIR / "sshd_config", "-h", SSH_DIR / "host_ed25519_key",
           "-o", "ListenAddress=" + mgmt_address(hv), "-o", "PidFile=" + str(hv_pid_files(hv)["sshd"]))
-    wait_for(lambda: (hv_dir(hv) / "run" / "libvirt-sock").exists(), 30, hv + " libvirtd socket")
+    wait_for((hv_dir(hv) / "run" / "libvirt-sock").exists, 30, hv + " libvirtd socket")
 
 
 def hv_uri(hv):
@@ -340,7 +339,7 @@ def guest_state(connection, name):
     """The classified failover state of a guest, read through the guest agent; None while it boots."""
     try:
         domain = connection.lookupByName(name)
-        code, out, _ = guest_agent.execute(domain, "/bin/sh", ["-c", SYSFS_WALK_SCRIPT])
+        code, out, _err = guest_agent.execute(domain, "/bin/sh", ["-c", SYSFS_WALK_SCRIPT])
     except Exception:  # pylint: disable=broad-except
         return None  # agent not up yet
     return classify(parse_sysfs_walk(out)).state.value if code == 0 else None

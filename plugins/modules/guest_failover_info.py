@@ -12,7 +12,7 @@ version_added: 0.1.0
 description:
   - Reads the network devices of a guest (the failover master, its standby virtio-net slave and its primary, usually a VF)
     and classifies them into one of the states of the kernel's net_failover driver, such as V(steady) (the primary carries
-    traffic, the standby link is down) or V(standby_only_down) (no network path: an outage).
+    traffic, the standby link is down) or V(standby_only_down) (no network path, an outage).
   - With O(source=agent) (the default) the module runs on the hypervisor and reads the guest through the QEMU guest agent
     (a read-only sysfs walk by C(guest-exec)); this works with no guest network and no Python in the guest.
   - With O(source=local) the module runs inside the guest and reads C(/sys/class/net) itself.
@@ -20,9 +20,10 @@ description:
     what is wrong and how to fix it when none comes.
   - Device names do not matter (C(eth0)/C(eth1)/C(eth2) or udev names such as C(ens10)/C(ens10nsby)/C(ens11)).
 author:
-  - netfailover.standby contributors
+  - netfailover.standby contributors (@netfailover)
 extends_documentation_fragment:
   - netfailover.standby.connection
+  - netfailover.standby.attributes
 attributes:
   check_mode:
     support: full
