@@ -33,6 +33,8 @@ class LibvirtModule:
     ``needs_libvirt`` (default True): fail early with missing_required_lib when libvirt-python is absent
     (modules that need it only for some options call ``require_libvirt()`` themselves);
     ``read_only`` (default False): open the connection read-only;
+    ``connection_options`` (default True): merge the shared connection options (``uri``); modules that never
+    talk to libvirt (they run host commands) set it to False, together with ``needs_libvirt=False``;
     ``module_class``: the AnsibleModule class (tests substitute their own).
     """
 
@@ -40,7 +42,7 @@ class LibvirtModule:
         self.needs_libvirt = kwargs.pop("needs_libvirt", True)
         self.read_only = kwargs.pop("read_only", False)
         module_class = kwargs.pop("module_class", AnsibleModule)
-        argument_spec = copy.deepcopy(CONNECTION_ARGUMENT_SPEC)
+        argument_spec = copy.deepcopy(CONNECTION_ARGUMENT_SPEC) if kwargs.pop("connection_options", True) else {}
         argument_spec.update(kwargs.pop("argument_spec", {}))
         self.module = module_class(argument_spec=argument_spec, **kwargs)
         self._connection = None

@@ -7,6 +7,7 @@ The steps are the seed's dance done by hand with virsh (argv, over SSH), so that
 against the guest's real kernel and not against the collection's own step modules.
 """
 
+import time
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -28,7 +29,13 @@ def set_standby_link(lab, hv, state):
 
 
 def detach_primary(lab, hv):
+    """Detach the VF and wait for DEVICE_REMOVED (its alias leaves the live XML): migrating while the guest's
+    pciehp is still powering the slot off fails on the destination ("Bad config data" for the root port)."""
     lab.command(hv, "virsh", "detach-device-alias", GUEST, "ua-primary0", "--live")
+    deadline = time.monotonic() + 30
+    while "ua-primary0" in lab.command(hv, "virsh", "dumpxml", GUEST)["stdout"]:
+        assert time.monotonic() < deadline, "the guest did not release the VF within 30 s"
+        time.sleep(0.5)
 
 
 def attach_primary(lab, hv):
