@@ -292,12 +292,25 @@ def build_image():
     run(REPO / "lab" / "guest" / "build-image.sh", IMAGE_DIR)
 
 
-def guest_xml(name, memory_mib, domain_type):
+# The QEMU-driven (teaming) variant: libvirt accepts <teaming type='transient'> only on hostdev interfaces, so
+# the emulated VF gets QEMU's failover_pair_id through an override (lab only: it taints the domain).
+TEAMING_OVERRIDE = """  <qemu:override>
+    <qemu:device alias='ua-primary0'>
+      <qemu:frontend>
+        <qemu:property name='failover_pair_id' type='string' value='ua-standby0'/>
+      </qemu:frontend>
+    </qemu:device>
+  </qemu:override>
+"""
+
+
+def guest_xml(name, memory_mib, domain_type, variant="manual"):
     template = string.Template((REPO / "lab" / "guest.xml").read_text())
     return template.substitute(name=name, memory_mib=memory_mib, domain_type=domain_type,
                                kernel=IMAGE_DIR / "vmlinuz", initrd=IMAGE_DIR / "initrd.img",
                                address=guest_address(name) + "/24", mac=guest_mac(name),
-                               primary_interface=PRIMARY_XML.format(mac=guest_mac(name)))
+                               primary_interface=PRIMARY_XML.format(mac=guest_mac(name)),
+                               teaming_override=TEAMING_OVERRIDE if variant == "teaming" else "")
 
 
 PRIMARY_XML = """<interface type='bridge'>
@@ -319,13 +332,13 @@ def write_primary_xml(name):
     return path
 
 
-def start_guests(count, memory_mib, domain_type):
+def start_guests(count, memory_mib, domain_type, variant):
     import libvirt  # pylint: disable=import-outside-toplevel
     connection = libvirt.open(hv_uri("hv1"))
     try:
         for name in guest_names(count):
             write_primary_xml(name)
-            domain = connection.defineXML(guest_xml(name, memory_mib, domain_type))
+            domain = connection.defineXML(guest_xml(name, memory_mib, domain_type, variant))
             domain.create()
             log("started {0} on hv1 ({1})".format(name, guest_address(name)))
         for name in guest_names(count):
@@ -357,7 +370,7 @@ def wait_for(predicate, timeout, what):
 # --- inventory --------------------------------------------------------------------------------------
 
 
-def write_inventory(count):
+def write_inventory(count, variant):
     ssh_args = "-F {0}".format(SSH_DIR / "config")
     inventory = {
         "all": {"children": {
@@ -390,7 +403,7 @@ def write_inventory(count):
     path = STATE / "inventory.json"
     path.write_text(json.dumps(inventory, indent=2))
     (STATE / "lab.json").write_text(json.dumps({"guests": guest_names(count), "hypervisors": list(HYPERVISORS),
-                                                "net_namespace": NET_NS, "prefix": PREFIX,
+                                                "net_namespace": NET_NS, "prefix": PREFIX, "variant": variant,
                                                 "uris": {hv: hv_uri(hv) for hv in HYPERVISORS}}, indent=2))
     return path
 
@@ -413,6 +426,7 @@ def status():
             for domain in connection.listAllDomains(libvirt.VIR_CONNECT_LIST_DOMAINS_ACTIVE):
                 report["guests"][domain.name()] = {"hypervisor": hv, "state": guest_state(connection, domain.name())}
             connection.close()
+    report["variant"] = json.loads(lab.read_text()).get("variant") if lab.exists() else None
     report["healthy"] = (all(report["namespaces"].values()) and all(report["processes"].values())
                          and lab.exists() and len(report["guests"]) == len(json.loads(lab.read_text())["guests"])
                          # lab-up promises every guest on hv1 in the seed's steady state
@@ -420,10 +434,11 @@ def status():
     return report
 
 
-def up(count, memory_mib, domain_type):
+def up(count, memory_mib, domain_type, variant):
     started = time.monotonic()
     build_image()
-    if status()["healthy"]:
+    current = status()
+    if current["healthy"] and current["variant"] == variant and len(current["guests"]) == count:
         log("lab already up")
         return
     down()  # recover from a half-built lab: start from nothing
@@ -432,8 +447,8 @@ def up(count, memory_mib, domain_type):
     create_networks()
     for hv in HYPERVISORS:
         start_hypervisor(hv)
-    write_inventory(count)
-    start_guests(count, memory_mib, domain_type)
+    write_inventory(count, variant)
+    start_guests(count, memory_mib, domain_type, variant)
     log("lab up in {0:.1f} s; inventory: {1}".format(time.monotonic() - started, STATE / "inventory.json"))
 
 
@@ -483,9 +498,11 @@ def main():
     parser.add_argument("--memory", type=int, default=256, help="MiB per guest")
     parser.add_argument("--domain-type", default=os.environ.get("NFLAB_DOMAIN_TYPE", "qemu"),
                         help="qemu (TCG, the default: nested KVM fails on this kind of machine) or kvm")
+    parser.add_argument("--variant", choices=("manual", "teaming"), default=os.environ.get("NFLAB_VARIANT", "manual"),
+                        help="teaming: QEMU drives the VF unplug at migration (failover_pair_id on the emulated VF)")
     args = parser.parse_args()
     if args.action == "up":
-        up(args.guests, args.memory, args.domain_type)
+        up(args.guests, args.memory, args.domain_type, args.variant)
     elif args.action == "down":
         down()
         log("lab down")
