@@ -376,7 +376,8 @@ def write_inventory(count, variant):
         "all": {"children": {
             "hypervisors": {
                 "hosts": {hv: {"ansible_host": hv, "nflab_mgmt_address": mgmt_address(hv),
-                               "nflab_libvirt_tcp_uri": "qemu+tcp://{0}/system".format(mgmt_address(hv))}
+                               # how the other hypervisor reaches this one for a migration (the collection's host variable)
+                               "netfailover_migration_uri": "qemu+tcp://{0}/system".format(mgmt_address(hv))}
                           for hv in HYPERVISORS},
                 "vars": {"ansible_user": "root", "ansible_ssh_common_args": ssh_args,
                          # hv1/hv2 exist in every lab: keep each lab's SSH control sockets apart
