@@ -48,9 +48,10 @@ HYPERVISORS = ("hv1", "hv2")
 PROBE_ADDRESS = "192.0.2.1"
 CONTROL_ADDRESS = "198.51.100.1"
 SSH_DIR = STATE / "ssh"
-# Each hypervisor's own copy of libvirt's folders: mount point -> folder under STATE/hvN.
+# Each hypervisor's own copy of libvirt's folders (and of the collection's lock folder): mount point -> folder
+# under STATE/hvN.
 LIBVIRT_DIRS = {"/etc/libvirt": "etc", "/run/libvirt": "run", "/var/lib/libvirt": "lib",
-                "/var/cache/libvirt": "cache", "/var/log/libvirt": "log"}
+                "/var/cache/libvirt": "cache", "/var/log/libvirt": "log", "/run/netfailover.standby": "run-netfailover"}
 GUEST_STEADY_TIMEOUT = 120
 
 
@@ -142,6 +143,20 @@ def processes_in_mount_namespace_of(holder):
     return found
 
 
+def processes_in_network_namespace(name):
+    """Pids running in the lab's network namespace ``name`` (they can only have been started into it)."""
+    inode = os.stat(Path("/run/netns", name)).st_ino
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if os.stat(entry / "ns" / "net").st_ino == inode:
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
+
+
 def in_hv(hv, *argv, check=True, capture=False):
     """Run a command inside hypervisor hv's network, mount and UTS namespaces."""
     holder = read_pid(pid_file(hv + "-namespaces"))
@@ -207,6 +222,8 @@ def create_networks():
 
 def prepare_hv_files(hv):
     root = hv_dir(hv)
+    for runtime in ("/run/libvirt", "/run/netfailover.standby"):  # a fresh boot has an empty /run
+        shutil.rmtree(directory_in_state(hv, runtime), ignore_errors=True)
     for directory in LIBVIRT_DIRS:
         directory_in_state(hv, directory).mkdir(parents=True, exist_ok=True)
     (directory_in_state(hv, "/var/log/libvirt") / "qemu").mkdir(exist_ok=True)  # the guests' serial logs
@@ -280,6 +297,8 @@ def prepare_ssh():
         "Host hv1 hv2 198.51.100.*\n"
         "  User root\n  IdentityFile {0}\n  IdentitiesOnly yes\n  StrictHostKeyChecking no\n"
         "  UserKnownHostsFile /dev/null\n  LogLevel ERROR\n"
+        # a lab torn down under a kept-open connection must not leave clients hanging on it
+        "  ServerAliveInterval 5\n  ServerAliveCountMax 2\n"
         "  ProxyCommand ip netns exec {1} nc %h %p\n"
         "Host hv1\n  HostName {2}\nHost hv2\n  HostName {3}\n".format(
             SSH_DIR / "id_ed25519", NET_NS, mgmt_address("hv1"), mgmt_address("hv2")))
@@ -486,7 +505,11 @@ def down():
                 path.unlink()
     for name in [hv_namespace(hv) for hv in HYPERVISORS] + [NET_NS]:
         if netns_exists(name):
+            # e.g. the ProxyCommand netcats of SSH connections into the lab, and probes
+            for pid in processes_in_network_namespace(name):
+                stop_pid(pid, name + " process")
             run("ip", "netns", "delete", name)  # takes the veths and bridges inside it along
+    shutil.rmtree(SSH_DIR / "cp", ignore_errors=True)  # SSH control sockets of connections into this lab
     for stale in (STATE / "lab.json", STATE / "inventory.json"):
         if stale.exists():
             stale.unlink()

@@ -29,7 +29,8 @@ lint() { in_collection ansible-lint; }
 sanity() { in_collection ansible-test sanity --python 3.11 --venv --requirements; }
 units() { in_collection ansible-test units --python 3.11 --local; }
 lab() { "$repo/tools/lab.sh" test; }
-molecule_scenarios() { in_collection env MOLECULE_GLOB='molecule/*/molecule.yml' molecule test --all; }
+# Molecule runs from the collection copy; its scenarios call the lab tools of this checkout (NFS_REPO).
+molecule_scenarios() { in_collection env NFS_REPO="$repo" MOLECULE_GLOB='molecule/*/molecule.yml' molecule test --all; }
 
 "$repo/tools/sync-collection.sh"
 case ${1:-all} in
@@ -38,7 +39,7 @@ case ${1:-all} in
     step sanity sanity
     step units units
     step lab lab
-    if compgen -G "$repo/molecule/*/molecule.yml" >/dev/null; then step molecule molecule_scenarios; fi
+    step molecule molecule_scenarios
     ;;
   lint) step ansible-lint lint ;;
   sanity) step sanity sanity ;;

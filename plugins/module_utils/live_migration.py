@@ -1,0 +1,193 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 netfailover.standby contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The live_migrate module's run: where is the domain, migrate it when it is not at the destination yet, report."""
+
+from __future__ import annotations
+
+import time
+
+from ansible_collections.netfailover.standby.plugins.module_utils import migration as mg
+from ansible_collections.netfailover.standby.plugins.module_utils.libvirt_connection import (
+    LibvirtCollectionError,
+    connection_uri,
+    find_domain,
+)
+
+
+class LiveMigration:
+    """One run of live_migrate.
+
+    ``options``: name, destination_uri, mode, migrate_uri, persistent, undefine_source, bandwidth, max_downtime,
+    auto_converge, postcopy, postcopy_after, destination_xml, timeout, poll_interval.
+    ``opener(uri, read_only)`` opens the destination (tests give a fake).
+    """
+
+    def __init__(self, source, options, check_mode=False, opener=None, clock=time.monotonic):
+        self.source = source
+        self.options = options
+        self.name = options["name"]
+        self.destination_uri = options["destination_uri"]
+        self.check_mode = check_mode
+        self.opener = opener or mg.open_destination
+        self.clock = clock
+        self._connections = []
+        self._destination = None
+
+    def close(self):
+        for connection in self._connections:
+            try:
+                connection.close()
+            except Exception:  # pylint: disable=broad-except
+                pass  # best effort
+        self._connections = []
+        self._destination = None
+
+    def open(self, read_only):
+        connection = self.opener(self.destination_uri, read_only=read_only)
+        self._connections.append(connection)
+        return connection
+
+    def destination(self):
+        """The read-only connection to the destination (lookups, job statistics), opened once."""
+        if self._destination is None:
+            self._destination = self.open(read_only=True)
+        return self._destination
+
+    # --- where the domain is -----------------------------------------------------------------------------
+
+    def locate(self, destination):
+        """(source domain or None, active at the source, destination domain or None, active at the destination)."""
+        source_domain = find_domain(self.source, name=self.name)
+        destination_domain = find_domain(destination, name=self.name)
+        return (source_domain, source_domain is not None and mg.is_active(source_domain, name=self.name),
+                destination_domain, destination_domain is not None and mg.is_active(destination_domain, name=self.name))
+
+    def base_result(self, changed, location):
+        flags, flag_names = mg.migration_flags(self.options["mode"], self.options["persistent"], self.options["undefine_source"],
+                                               self.options["auto_converge"], self.options["postcopy"])
+        return {"changed": changed, "name": self.name, "source_uri": connection_uri(self.source),
+                "destination_uri": self.destination_uri, "mode": self.options["mode"], "location": location,
+                "flags": flag_names, "flags_value": flags, "job": None, "job_read_from": None, "elapsed_seconds": 0.0, "progress": [],
+                "postcopy_started": False, "notes": []}
+
+    def run(self):
+        try:
+            return self._run()
+        finally:
+            self.close()
+
+    def _run(self):
+        if self.options["postcopy_after"] is not None and not self.options["postcopy"]:
+            raise LibvirtCollectionError("postcopy_after needs postcopy: true (post-copy must be enabled when the migration "
+                                         "starts before the module can switch to it).")
+        source_domain, source_active, _destination_domain, destination_active = self.locate(self.destination())
+        source_uri = connection_uri(self.source)
+        if destination_active and not source_active:
+            return self.base_result(False, "destination")
+        if destination_active and source_active:
+            raise LibvirtCollectionError(
+                "Domain {0} is active both at {1} and at {2}: a migration may be in progress (see `virsh domjobinfo {0}` "
+                "on the source). Nothing was done.".format(self.name, source_uri, self.destination_uri))
+        if source_domain is None:
+            raise LibvirtCollectionError(
+                "Domain {0} runs neither at the source {1} nor at the destination {2}. Check the name and the URIs.".format(
+                    self.name, source_uri, self.destination_uri))
+        if not source_active:
+            raise LibvirtCollectionError(
+                "Domain {0} is defined at {1} but not running: a live migration needs a running domain. Start it, or "
+                "move its definition instead.".format(self.name, source_uri))
+        result = self.base_result(True, "source" if self.check_mode else "destination")
+        if self.check_mode:
+            return result
+        return self.migrate(source_domain, result)
+
+    # --- the migration -----------------------------------------------------------------------------------
+
+    def migrate(self, domain, result):
+        options = self.options
+        params = mg.migration_params(options["migrate_uri"], options["bandwidth"], options["destination_xml"])
+        flags = result["flags_value"]
+        if options["mode"] == "managed":
+            destination_rw = self.open(read_only=False)
+
+            def call():
+                return mg.migrate_managed(domain, destination_rw, params, flags, name=self.name,
+                                          destination=self.destination_uri)
+        else:
+            def call():
+                return mg.migrate_p2p(domain, self.destination_uri, params, flags, name=self.name,
+                                      destination=self.destination_uri)
+        if options["max_downtime"]:
+            mg.set_max_downtime(domain, downtime=options["max_downtime"], name=self.name)
+            result["notes"].append("maximum downtime set to {0} ms".format(options["max_downtime"]))
+        job = mg.MigrationJob(domain, call, options["timeout"], options["poll_interval"],
+                              postcopy_after=options["postcopy_after"] if options["postcopy"] else None, clock=self.clock)
+        job.run()
+        result.update(elapsed_seconds=round(job.elapsed, 3), progress=job.samples, postcopy_started=job.postcopy_started)
+        result["notes"].extend(job.notes)
+        if job.timed_out or job.error is not None:
+            self.fail(job, domain, result)
+        result["job"], result["job_read_from"] = self.completed_stats(domain)
+        if result["job"] is None:
+            result["notes"].append("libvirt kept no statistics of the completed job{0}; progress has the last polls of the "
+                                   "running job".format(" (it keeps none after post-copy)" if job.postcopy_started else ""))
+        return result
+
+    def where_now(self, domain):
+        """'source', 'destination', 'both' or 'unknown', after a failed or aborted migration."""
+        try:
+            at_source = mg.is_active(domain, name=self.name)
+        except LibvirtCollectionError:
+            at_source = False
+        try:
+            found = find_domain(self.destination(), name=self.name)
+            at_destination = found is not None and mg.is_active(found, name=self.name)
+        except LibvirtCollectionError:
+            at_destination = False
+        return {(True, False): "source", (False, True): "destination", (True, True): "both"}.get(
+            (at_source, at_destination), "unknown")
+
+    def fail(self, job, domain, result):
+        location = self.where_now(domain)
+        result.update(changed=location != "source", location=location)
+        if location == "source":
+            where = "The domain still runs on the source ({0}).".format(result["source_uri"])
+        elif location == "destination":
+            where = "The domain runs on the destination ({0}) nonetheless.".format(self.destination_uri)
+        else:
+            where = "Check where the domain runs now (it is {0}).".format(
+                "active on both hosts" if location == "both" else "running on neither host, as far as this module can see")
+        if job.timed_out:
+            if job.postcopy_started:
+                detail = ("it was in post-copy, which cannot be aborted: it has to finish, or the domain is lost if either "
+                          "host fails; watch `virsh domjobinfo {0}`".format(self.name))
+            else:
+                detail = "the module aborted it (virDomainAbortJob)"
+            raise LibvirtCollectionError("The migration of {0} to {1} did not finish within {2:g} s; {3}. {4}".format(
+                self.name, self.destination_uri, self.options["timeout"], detail, where), result=result)
+        error = job.error
+        message = error.message if isinstance(error, LibvirtCollectionError) else str(error)
+        raise LibvirtCollectionError("{0}. {1}".format(message.rstrip("."), where),
+                                     error_code=getattr(error, "error_code", None), result=result)
+
+    def completed_stats(self, domain):
+        """The completed job's statistics, from the destination domain, else the source's (when it still exists)."""
+        flags = mg.JOB_STATS_COMPLETED | mg.JOB_STATS_KEEP_COMPLETED
+        candidates = []
+        try:
+            candidates.append(("destination", find_domain(self.destination(), name=self.name)))
+        except LibvirtCollectionError:
+            pass
+        candidates.append(("source", domain))
+        for where, candidate in candidates:
+            if candidate is None:
+                continue
+            try:
+                stats = mg.job_stats(candidate, flags, name=self.name)
+            except LibvirtCollectionError:
+                continue
+            if stats and stats.get("type", mg.JOB_NONE) != mg.JOB_NONE:
+                return mg.normalize_job(stats), where
+        return None, None

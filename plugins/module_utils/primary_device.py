@@ -1,0 +1,189 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 netfailover.standby contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Attach or detach the primary (the VF) of a STANDBY pair, live and persistent handled separately, with waits.
+
+Live and persistent definitions are changed by separate calls (AFFECT_LIVE, then AFFECT_CONFIG): one
+call with both fails with "non unique alias detected" when only one of the definitions holds the device.
+A live detach waits for DEVICE_REMOVED; a live attach waits until the guest has enslaved the new primary.
+"""
+
+from __future__ import annotations
+
+import time
+
+from ansible_collections.netfailover.standby.plugins.module_utils import domain_devices as dd
+from ansible_collections.netfailover.standby.plugins.module_utils import guest_agent, guest_failover
+from ansible_collections.netfailover.standby.plugins.module_utils.domain_events import (
+    REMOVAL_FAILED,
+    TIMEOUT,
+    DeviceRemovalWatcher,
+)
+from ansible_collections.netfailover.standby.plugins.module_utils.libvirt_connection import LibvirtCollectionError
+
+DEFAULT_EXPECT_STATES = ("armed", "steady")
+WHERE = (("live", dd.AFFECT_LIVE), ("persistent", dd.AFFECT_CONFIG))
+
+
+class PrimaryDevice:
+    """One run of the primary_device module against one domain.
+
+    ``options``: alias, state, xml, live, persistent, timeout, wait_for_guest, expect_states.
+    ``reader_factory(domain)`` returns the guest topology reader (the guest agent's sysfs walk by default).
+    """
+
+    def __init__(self, connection, domain, options, check_mode=False, clock=time.monotonic, reader_factory=None, agent_ping=None):
+        self.connection = connection
+        self.domain = domain
+        self.name = domain.name()
+        self.options = options
+        self.alias = options["alias"]
+        self.check_mode = check_mode
+        self.clock = clock
+        self.reader_factory = reader_factory or guest_failover.agent_reader
+        self.agent_ping = agent_ping or guest_agent.ping
+        self.started = clock()
+        self.timings = {}
+        self.warnings = []  # the module passes them to AnsibleModule.warn
+        self.actions = []
+        self.guest_state = None
+        self.removal_detected_by = None
+
+    # --- reading ---------------------------------------------------------------------------------------
+
+    def targets(self):
+        """The definitions this run manages: 'live' and/or 'persistent'."""
+        wanted = [where for where, _flag in WHERE if self.options[where]]
+        if not wanted:
+            raise LibvirtCollectionError("Nothing to do: set live and/or persistent to true.")
+        if "live" in wanted and not dd.is_active(self.domain, name=self.name):
+            raise LibvirtCollectionError(
+                "Domain {0} is not running, so it has no live definition to change. Set live: false to change only "
+                "its persistent definition, or start it first.".format(self.name))
+        if "persistent" in wanted and not dd.is_persistent(self.domain, name=self.name):
+            raise LibvirtCollectionError(
+                "Domain {0} is transient (it has no persistent definition). Set persistent: false.".format(self.name))
+        return wanted
+
+    def device(self, where):
+        """The device's XML in the live or persistent definition, or None when it is not there."""
+        domain_element = dd.parse_xml(dd.domain_xml(self.domain, which=where, name=self.name),
+                                      "{0} XML of domain {1}".format(where, self.name))
+        device = dd.find_device(domain_element, self.alias)
+        return dd.to_text(device) if device is not None else None
+
+    def snapshot(self, wanted):
+        return {where: self.device(where) for where in wanted}
+
+    # --- the run ---------------------------------------------------------------------------------------
+
+    def run(self):
+        wanted = self.targets()
+        before = self.snapshot(wanted)
+        present = self.options["state"] == "present"
+        todo = [where for where in wanted if (before[where] is None) == present]
+        result = {"changed": bool(todo), "alias": self.alias, "state": self.options["state"], "before": before}
+        xml = self.device_xml(todo)[0] if present and todo else None
+        if todo and not self.check_mode:
+            try:
+                for where in todo:
+                    if present:
+                        self.attach(where, xml)
+                    else:
+                        self.detach(where)
+            except LibvirtCollectionError as error:
+                error.result = dict(result, **self.progress(error.result))
+                raise
+        if self.check_mode:
+            after = {where: (xml if present else None) if where in todo else before[where] for where in wanted}
+        else:
+            after = self.snapshot(wanted)
+        result.update(self.progress({}), after=after, present={where: after[where] is not None for where in wanted})
+        return result
+
+    def progress(self, extra):
+        """What every result carries, also a failed one: timings, actions, and what the waits saw."""
+        timings = dict(self.timings, total_seconds=round(self.clock() - self.started, 3))
+        return dict(extra, timings=timings, actions=list(self.actions), guest_state=self.guest_state,
+                    removal_detected_by=self.removal_detected_by)
+
+    def device_xml(self, todo):
+        if not self.options.get("xml"):
+            raise LibvirtCollectionError(
+                "xml is required: device {0} is not in the {1} definition of domain {2}, so it must be attached. Give the "
+                "device XML (for example the VF's <interface type='hostdev'> element).".format(
+                    self.alias, " and ".join(todo), self.name))
+        return dd.device_xml_with_alias(self.options["xml"], self.alias)
+
+    # --- attach --------------------------------------------------------------------------------------
+
+    def attach(self, where, xml):
+        flag = dict(WHERE)[where]
+        wait = where == "live" and self.options["wait_for_guest"] and self.guest_agent_answers()
+        started = self.clock()
+        dd.attach_device(self.domain, xml, flag, name=self.name, alias=self.alias, where=where)
+        self.actions.append("attached {0} ({1})".format(self.alias, where))
+        if where != "live":
+            return
+        self.timings["request_seconds"] = round(self.clock() - started, 3)
+        if wait:
+            self.wait_enslaved(started)
+
+    def guest_agent_answers(self):
+        try:
+            self.agent_ping(self.domain)
+        except LibvirtCollectionError as error:
+            self.warnings.append(
+                "The guest agent of domain {0} does not answer ({1}); not waiting for the guest to enslave {2}. Verify "
+                "the guest yourself, for example with guest_failover_info.".format(self.name, error.message, self.alias))
+            return False
+        return True
+
+    def wait_enslaved(self, started):
+        expect = self.options.get("expect_states") or list(DEFAULT_EXPECT_STATES)
+        try:
+            observed = guest_failover.observe(self.reader_factory(self.domain), expect=expect,
+                                              timeout=self.options["timeout"], interval=0.25,
+                                              domain=self.name)
+        except LibvirtCollectionError as error:
+            self.timings["waited_seconds"] = round(self.clock() - started, 3)
+            self.guest_state = error.result.get("state")
+            raise LibvirtCollectionError(
+                "Device {0} was attached to domain {1} but the guest did not reach {2} within {3:g} s: {4}".format(
+                    self.alias, self.name, " or ".join(expect), self.options["timeout"], error.message)) from error
+        self.timings["enslaved_seconds"] = round(self.clock() - started, 3)
+        self.guest_state = observed["state"]
+
+    # --- detach --------------------------------------------------------------------------------------
+
+    def detach(self, where):
+        flag = dict(WHERE)[where]
+        if where != "live":
+            dd.detach_device_alias(self.domain, alias=self.alias, flags=flag, name=self.name, where=where)
+            self.actions.append("detached {0} ({1})".format(self.alias, where))
+            return
+        timeout = self.options["timeout"]
+        with DeviceRemovalWatcher(self.connection, self.domain, self.alias) as watcher:
+            started = self.clock()
+            dd.detach_device_alias(self.domain, alias=self.alias, flags=flag, name=self.name, where=where)
+            self.timings["request_seconds"] = round(self.clock() - started, 3)
+            self.actions.append("requested the removal of {0} (live)".format(self.alias))
+            outcome, _waited, how = watcher.wait(timeout, lambda: self.device("live") is not None, clock=self.clock)
+        waited = round(self.clock() - started, 3)
+        if outcome == TIMEOUT:
+            self.timings["waited_seconds"] = waited
+            raise LibvirtCollectionError(
+                "The guest did not release the VF {0} within {1:g} s; it may not support hot-unplug (a PCIe hot-plug capable "
+                "slot, pciehp or ACPI hot-plug in the guest kernel), or it is still busy with an earlier hot-plug. The "
+                "device is still attached to domain {2}; the removal request stays pending and the device may still go "
+                "later. Check the guest's kernel log, then run this again with a longer timeout.".format(
+                    self.alias, timeout, self.name))
+        if outcome == REMOVAL_FAILED:
+            self.timings["waited_seconds"] = waited
+            raise LibvirtCollectionError(
+                "The guest refused to release {0} of domain {1} (DEVICE_REMOVAL_FAILED after {2:g} s); the device is "
+                "still attached. Check the guest's kernel log.".format(self.alias, self.name, waited))
+        self.timings["removed_seconds"] = waited
+        self.removal_detected_by = how
+        self.actions.append("{0} removed ({1})".format(self.alias, how))

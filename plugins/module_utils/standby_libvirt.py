@@ -1,0 +1,74 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 netfailover.standby contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The libvirt calls of standby_pair and standby_info, one small decorated function each."""
+
+from __future__ import annotations
+
+from ansible_collections.netfailover.standby.plugins.module_utils import domain_xml as dx
+from ansible_collections.netfailover.standby.plugins.module_utils.libvirt_connection import libvirt_call
+
+# libvirt constants as numbers, so this file reads without libvirt-python
+XML_INACTIVE = 2  # VIR_DOMAIN_XML_INACTIVE
+DEFINE_VALIDATE = 1  # VIR_DOMAIN_DEFINE_VALIDATE: check the XML against libvirt's schema
+AFFECT_LIVE = 1  # VIR_DOMAIN_AFFECT_LIVE
+
+
+@libvirt_call("read the {which} XML of domain {name}")
+def read_xml(domain, which="persistent", name=None):
+    """The persistent definition (``which='persistent'``, what the next start uses) or the running domain's XML."""
+    return domain.XMLDesc(XML_INACTIVE if which == "persistent" else 0)
+
+
+@libvirt_call("read the state of domain {name}")
+def is_active(domain, name=None):
+    return bool(domain.isActive())
+
+
+@libvirt_call("define domain {name}")
+def define(connection, xml, validate=True, name=None):
+    """Replace the persistent definition; with ``validate`` libvirt checks the XML against its schema first."""
+    return connection.defineXMLFlags(xml, DEFINE_VALIDATE if validate else 0)
+
+
+@libvirt_call("change device {alias} of the running domain {name}")
+def update_live_device(domain, xml, name=None, alias=None):
+    """Change a device of the running domain only (libvirt matches the interface by MAC and PCI address)."""
+    return domain.updateDeviceFlags(xml, AFFECT_LIVE)
+
+
+@libvirt_call("read the hypervisor type")
+def hypervisor_type(connection):
+    """QEMU for qemu:// URIs (TEST for libvirt's test driver)."""
+    return connection.getType()
+
+
+@libvirt_call("list the domains")
+def all_domains(connection):
+    return connection.listAllDomains(0)
+
+
+@libvirt_call("read the XML of domain {name}", missing_is_none=True)
+def _domain_texts(domain, name=None):
+    """Persistent and (when running) live XML; None when the domain went away meanwhile."""
+    texts = [domain.XMLDesc(XML_INACTIVE)]
+    if domain.isActive():
+        texts.append(domain.XMLDesc(0))
+    return texts
+
+
+def macs_by_domain(connection):
+    """{mac: {domain names}} over every domain of the hypervisor, defined or running (live XML included: hot-plugs)."""
+    found = {}
+    for domain in all_domains(connection):
+        name = domain.name()
+        for text in _domain_texts(domain, name=name) or []:
+            for mac in dx.interface_macs(dx.parse(text, "XML of domain " + name)):
+                found.setdefault(mac, set()).add(name)
+    return found
+
+
+def macs_elsewhere(macs, name):
+    """The MAC map without domain ``name``."""
+    return {mac: names - {name} for mac, names in macs.items() if names - {name}}

@@ -1,0 +1,170 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 netfailover.standby contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+DOCUMENTATION = r"""
+---
+module: fdb_entry
+short_description: Remove or add a bridge FDB entry for a MAC address on a port
+version_added: 0.1.0
+description:
+  - Removes (O(state=absent)) or adds (O(state=present)) the forwarding database entry for O(mac) on O(port), as the
+    seed's C(bridge fdb del $MAC dev $PF master) does before the VF of a STANDBY pair is unplugged.
+  - While the VF carries the guest's traffic, the host bridge learns the guest's MAC on the PF's port. Removing that
+    entry makes the bridge flood frames for the guest until it learns the MAC on the standby's tap.
+  - Reads the entries with C(bridge -j fdb show dev PORT) first; changes them with C(bridge fdb del MAC dev PORT master)
+    and C(bridge fdb replace MAC dev PORT master FLAVOUR). C(replace) rather than C(add), because C(add) fails with
+    C(File exists) when the bridge has the MAC on another port; C(replace) moves the entry to O(port).
+  - Runs on the hypervisor (it needs iproute2's C(ip) and C(bridge) there); it does not use libvirt.
+author:
+  - netfailover.standby contributors (@netfailover)
+extends_documentation_fragment:
+  - netfailover.standby.attributes
+attributes:
+  check_mode:
+    support: full
+    details: Reads the entries and reports the commands it would run.
+  diff_mode:
+    support: full
+    details: Shows the matching entries before and after.
+  idempotent:
+    support: full
+    details: >-
+      Nothing is run when no entry exists (V(absent)) or the entry exists with O(flavour) (V(present)). A bridge can
+      learn a deleted dynamic entry back at once from traffic that still arrives on the port; the module then warns.
+options:
+  mac:
+    description:
+      - The MAC address, for example the guest's (the standby's and the VF's) MAC.
+    type: str
+    required: true
+  port:
+    description:
+      - The port whose entry is managed, for example C(pf0), the PF's port on the host bridge.
+    type: str
+    required: true
+  state:
+    description:
+      - V(absent) deletes every entry for O(mac) on O(port) (one per VLAN); V(present) makes sure there is one of O(flavour).
+    type: str
+    choices: [present, absent]
+    default: present
+  master:
+    description:
+      - V(true) manages the entry in the FDB of the bridge O(port) belongs to (the C(master) keyword of C(bridge fdb)).
+      - V(false) manages the port device's own FDB (the C(self) keyword), for example a NIC's embedded switch.
+    type: bool
+    default: true
+  flavour:
+    description:
+      - The kind of entry O(state=present) adds.
+      - V(static) is forwarded to O(port) and never ages out; this is what steers the guest's traffic to a port.
+      - V(permanent) with O(master=true) makes a B(local) entry, which the bridge delivers to the host itself instead of
+        forwarding it to the port; rarely what you want for a guest's MAC.
+      - V(dynamic) ages out like a learned entry.
+    type: str
+    choices: [static, permanent, dynamic]
+    default: static
+seealso:
+  - module: netfailover.standby.primary_device
+  - name: bridge(8)
+    description: iproute2's bridge tool.
+    link: https://man7.org/linux/man-pages/man8/bridge.8.html
+"""
+
+EXAMPLES = r"""
+- name: Remove the PF's learned entry for the guest MAC before the VF goes away (the seed's bridge fdb del)
+  netfailover.standby.fdb_entry:
+    mac: "52:54:00:6c:00:01"
+    port: pf0
+    state: absent
+
+- name: Pin the guest MAC to the standby's tap with a static entry
+  netfailover.standby.fdb_entry:
+    mac: "52:54:00:6c:00:01"
+    port: vnet0
+    state: present
+    flavour: static
+"""
+
+RETURN = r"""
+mac:
+  description: The MAC address, normalised.
+  returned: always
+  type: str
+  sample: "52:54:00:6c:00:01"
+port:
+  description: The port.
+  returned: always
+  type: str
+  sample: pf0
+bridge:
+  description: The bridge O(port) belongs to (null with O(master=false)).
+  returned: success
+  type: str
+  sample: br0
+state:
+  description: The requested state.
+  returned: success
+  type: str
+  sample: absent
+entries_before:
+  description: The entries for O(mac) on O(port) before the module ran.
+  returned: success
+  type: list
+  elements: dict
+  sample: [{"mac": "52:54:00:6c:00:01", "flavour": "dynamic", "vlan": null, "bridge": "br0", "flags": []}]
+entries_after:
+  description: The entries afterwards (in check mode, what they would be).
+  returned: success
+  type: list
+  elements: dict
+  sample: []
+commands:
+  description: The commands run (in check mode, the commands that would run), each an argv list.
+  returned: success
+  type: list
+  elements: list
+  sample: [["/usr/sbin/bridge", "fdb", "del", "52:54:00:6c:00:01", "dev", "pf0", "master"]]
+"""
+
+from ansible_collections.netfailover.standby.plugins.module_utils.bridge_fdb import FdbEntry
+from ansible_collections.netfailover.standby.plugins.module_utils.module import LibvirtModule
+
+
+def argument_spec():
+    return {
+        "mac": {"type": "str", "required": True},
+        "port": {"type": "str", "required": True},
+        "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
+        "master": {"type": "bool", "default": True},
+        "flavour": {"type": "str", "choices": ["static", "permanent", "dynamic"], "default": "static"},
+    }
+
+
+def run(module):
+    params = module.params
+    ansible = module.module
+    entry = FdbEntry(ansible.run_command, params["mac"], params["port"], params["state"], master=params["master"],
+                     flavour=params["flavour"], bridge=ansible.get_bin_path("bridge", required=True),
+                     ip=ansible.get_bin_path("ip", required=True))
+    try:
+        result = entry.run(check_mode=module.check_mode)
+    finally:
+        for warning in entry.warnings:
+            ansible.warn(warning)
+    if module.diff_mode:
+        result["diff"] = {"before": {"entries": result["entries_before"]}, "after": {"entries": result["entries_after"]}}
+    return result
+
+
+def main():
+    module = LibvirtModule(argument_spec=argument_spec(), supports_check_mode=True, needs_libvirt=False,
+                           connection_options=False)
+    module.run(run)
+
+
+if __name__ == "__main__":
+    main()

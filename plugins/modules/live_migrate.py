@@ -1,0 +1,308 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 netfailover.standby contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+DOCUMENTATION = r"""
+---
+module: live_migrate
+short_description: Live-migrate a libvirt domain to another hypervisor and report libvirt's job statistics
+version_added: 0.1.0
+description:
+  - Live-migrates the running domain O(name) from the hypervisor at O(uri) (the source) to the one at O(destination_uri),
+    as C(virsh migrate --live) does, with C(virDomainMigrateToURI3) (O(mode=p2p)) or C(virDomainMigrate3) (O(mode=managed)).
+  - While the migration runs the module polls the job (C(virDomainGetJobStats)) for progress, switches to post-copy when
+    asked to (O(postcopy), O(postcopy_after)) and aborts the job (C(virDomainAbortJob)) when O(timeout) passes; the domain
+    then keeps running on the source.
+  - Afterwards it returns libvirt's statistics of the completed job (downtime, data transferred, time), read from the
+    destination (or the source). libvirt's downtime is the time the guest was paused; it is not the network outage,
+    which also depends on the guest's failover state and the switches' learning.
+  - Idempotent. When the domain already runs at the destination and not at the source, nothing is done.
+  - It does not touch the STANDBY pair. Unplug the VF before (M(netfailover.standby.primary_device)) unless QEMU does it
+    (teaming), and plug one in on the destination afterwards.
+author:
+  - netfailover.standby contributors (@netfailover)
+extends_documentation_fragment:
+  - netfailover.standby.connection
+  - netfailover.standby.attributes
+attributes:
+  check_mode:
+    support: full
+    details: Checks that the destination answers, that the domain runs at the source and is not at the destination yet; migrates nothing.
+  diff_mode:
+    support: full
+    details: Shows the hypervisor the domain runs on before and after.
+  idempotent:
+    support: full
+    details: A domain that already runs at the destination (and not at the source) is left alone.
+options:
+  name:
+    description:
+      - The domain to migrate. It must run at O(uri).
+    type: str
+    required: true
+  destination_uri:
+    description:
+      - The destination hypervisor's libvirt URI, for example C(qemu+tcp://198.51.100.12/system) or C(qemu+ssh://hv2/system).
+      - The module opens it read-only from the host it runs on (to check where the domain is and to read the statistics),
+        and with O(mode=managed) also read-write to drive the migration. With O(mode=p2p) the source's libvirtd opens it
+        too, so it must work from there as well.
+    type: str
+    required: true
+  mode:
+    description:
+      - V(p2p) (peer-to-peer) lets the source libvirtd connect to the destination and run the migration
+        (C(VIR_MIGRATE_PEER2PEER), like C(virsh migrate --p2p)).
+      - V(managed) lets the module open the destination connection itself and drive the migration through both connections.
+    type: str
+    choices: [p2p, managed]
+    default: p2p
+  migrate_uri:
+    description:
+      - Where the migration data goes, for example C(tcp://198.51.100.12) (C(VIR_MIGRATE_PARAM_URI)). By default the
+        destination libvirt chooses (its C(migration_host) or host name).
+    type: str
+  persistent:
+    description:
+      - Define the domain persistently on the destination (C(VIR_MIGRATE_PERSIST_DEST)). libvirt defines it from the
+        source's persistent definition, not from O(destination_xml).
+    type: bool
+    default: true
+  undefine_source:
+    description:
+      - Undefine the domain on the source after a successful migration (C(VIR_MIGRATE_UNDEFINE_SOURCE)).
+    type: bool
+    default: true
+  bandwidth:
+    description:
+      - The maximum migration bandwidth in MiB/s (C(VIR_MIGRATE_PARAM_BANDWIDTH)). Unlimited by default.
+    type: int
+  max_downtime:
+    description:
+      - The maximum tolerable downtime in milliseconds, set on the source just before the migration starts
+        (C(virDomainMigrateSetMaxDowntime)). QEMU's default (300 ms) by default.
+    type: int
+  auto_converge:
+    description:
+      - Let QEMU throttle the guest's vCPUs when the migration does not converge (C(VIR_MIGRATE_AUTO_CONVERGE)).
+    type: bool
+    default: false
+  postcopy:
+    description:
+      - Enable post-copy (C(VIR_MIGRATE_POSTCOPY)). The migration still starts as pre-copy.
+      - It switches to post-copy (C(virDomainMigrateStartPostCopy)) only after O(postcopy_after) seconds, if it has not
+        finished by then. Without O(postcopy_after) the module never switches; an operator can (C(virsh migrate-postcopy)).
+      - Once in post-copy a migration cannot be aborted, and the domain is lost if either host fails before it ends.
+    type: bool
+    default: false
+  postcopy_after:
+    description:
+      - With O(postcopy), seconds after the start of the migration when the module switches to post-copy.
+      - Requires O(postcopy=true).
+    type: float
+  destination_xml:
+    description:
+      - A full domain XML to use for the domain on the destination (C(VIR_MIGRATE_PARAM_DEST_XML)), for example with
+        another VF's host PCI address. It must keep the guest ABI (libvirt checks); get it with C(virsh dumpxml --migratable).
+      - It sets the running definition only; see O(persistent).
+    type: str
+  timeout:
+    description:
+      - Seconds the migration may take. Then the module aborts it and fails; the domain keeps running on the source.
+    type: float
+    default: 300
+  poll_interval:
+    description:
+      - Seconds between two reads of the job's progress.
+    type: float
+    default: 0.5
+seealso:
+  - module: netfailover.standby.primary_device
+  - name: virDomainMigrateToURI3
+    description: The libvirt call behind O(mode=p2p), with its flags and parameters.
+    link: https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainMigrateToURI3
+"""
+
+EXAMPLES = r"""
+- name: Migrate vm1 from this hypervisor to hv2 (peer-to-peer)
+  netfailover.standby.live_migrate:
+    name: vm1
+    destination_uri: qemu+tcp://198.51.100.12/system
+    timeout: 120
+  register: migrated
+
+- name: Show libvirt's downtime
+  ansible.builtin.debug:
+    msg: "{{ migrated.job.downtime_ms }} ms downtime, {{ migrated.job.data_total_bytes }} bytes"
+
+- name: Managed migration with a bandwidth cap, a maximum downtime and post-copy after 20 s
+  netfailover.standby.live_migrate:
+    name: vm1
+    destination_uri: qemu+ssh://hv2/system
+    mode: managed
+    migrate_uri: tcp://198.51.100.12
+    bandwidth: 1000
+    max_downtime: 100
+    postcopy: true
+    postcopy_after: 20
+"""
+
+RETURN = r"""
+name:
+  description: The domain.
+  returned: always
+  type: str
+  sample: vm1
+source_uri:
+  description: The source's URI as libvirt reports it.
+  returned: always
+  type: str
+  sample: qemu:///system
+destination_uri:
+  description: The destination's URI.
+  returned: always
+  type: str
+  sample: qemu+tcp://198.51.100.12/system
+mode:
+  description: The migration mode.
+  returned: always
+  type: str
+  sample: p2p
+location:
+  description: Where the domain runs afterwards (V(source), V(destination); after a failure also V(both) or V(unknown)).
+    In check mode, where it runs now.
+  returned: always
+  type: str
+  sample: destination
+flags:
+  description: The names of the migration flags used (or that would be used).
+  returned: always
+  type: list
+  elements: str
+  sample: [VIR_MIGRATE_LIVE, VIR_MIGRATE_PEER2PEER, VIR_MIGRATE_PERSIST_DEST, VIR_MIGRATE_UNDEFINE_SOURCE]
+flags_value:
+  description: The migration flags as a number.
+  returned: always
+  type: int
+  sample: 27
+job:
+  description:
+    - libvirt's statistics of the completed migration job (null when nothing was migrated or libvirt kept none).
+    - Each field carries its unit in its name; C(libvirt) holds the statistics exactly as libvirt gave them.
+  returned: always
+  type: dict
+  contains:
+    downtime_ms:
+      description: How long the guest was paused (libvirt's C(downtime)).
+      type: int
+    downtime_net_ms:
+      description: The downtime without the time needed to hand control from the source host to the destination host
+        (C(downtime_net)).
+      type: int
+    time_elapsed_ms:
+      description: The migration's duration (C(time_elapsed)).
+      type: int
+    setup_time_ms:
+      description: QEMU's setup time (C(setup_time)).
+      type: int
+    data_total_bytes:
+      description: Bytes to transfer (C(data_total)).
+      type: int
+    data_processed_bytes:
+      description: Bytes transferred (C(data_processed)).
+      type: int
+    data_remaining_bytes:
+      description: Bytes left (C(data_remaining)).
+      type: int
+    memory_total_bytes:
+      description: Guest memory to transfer (C(memory_total)).
+      type: int
+    memory_processed_bytes:
+      description: Guest memory transferred (C(memory_processed)).
+      type: int
+    memory_remaining_bytes:
+      description: Guest memory left (C(memory_remaining)).
+      type: int
+    memory_iteration:
+      description: How many passes over the guest memory (C(memory_iteration)).
+      type: int
+    memory_dirty_pages_per_second:
+      description: The guest's page dirtying rate (C(memory_dirty_rate)).
+      type: int
+    memory_bytes_per_second:
+      description: The memory transfer rate (C(memory_bps)).
+      type: int
+    libvirt:
+      description: The statistics as libvirt gave them (field names of C(virDomainGetJobStats)).
+      type: dict
+  sample: {"downtime_ms": 43, "time_elapsed_ms": 3012, "data_total_bytes": 276897792, "data_processed_bytes": 105906176,
+           "memory_iteration": 2, "libvirt": {"type": 3, "downtime": 43}}
+job_read_from:
+  description: Where the statistics were read (V(destination) or V(source)); null without statistics.
+  returned: always
+  type: str
+  sample: destination
+elapsed_seconds:
+  description: How long the migration call took, seen by the module.
+  returned: always
+  type: float
+  sample: 3.1
+progress:
+  description: The last samples of the running job (elapsed seconds, bytes processed and remaining, memory iteration).
+  returned: always
+  type: list
+  elements: dict
+  sample: [{"elapsed_seconds": 0.5, "data_processed_bytes": 52428800, "data_remaining_bytes": 120000000, "memory_iteration": 1}]
+postcopy_started:
+  description: Whether the module switched the migration to post-copy.
+  returned: always
+  type: bool
+  sample: false
+notes:
+  description: What the module did besides migrating (maximum downtime set, post-copy switch, abort).
+  returned: always
+  type: list
+  elements: str
+  sample: ["maximum downtime set to 100 ms"]
+"""
+
+from ansible_collections.netfailover.standby.plugins.module_utils.live_migration import LiveMigration
+from ansible_collections.netfailover.standby.plugins.module_utils.module import LibvirtModule
+
+
+def argument_spec():
+    return {
+        "name": {"type": "str", "required": True},
+        "destination_uri": {"type": "str", "required": True},
+        "mode": {"type": "str", "choices": ["p2p", "managed"], "default": "p2p"},
+        "migrate_uri": {"type": "str"},
+        "persistent": {"type": "bool", "default": True},
+        "undefine_source": {"type": "bool", "default": True},
+        "bandwidth": {"type": "int"},
+        "max_downtime": {"type": "int"},
+        "auto_converge": {"type": "bool", "default": False},
+        "postcopy": {"type": "bool", "default": False},
+        "postcopy_after": {"type": "float"},
+        "destination_xml": {"type": "str"},
+        "timeout": {"type": "float", "default": 300.0},
+        "poll_interval": {"type": "float", "default": 0.5},
+    }
+
+
+def run(module):
+    result = LiveMigration(module.connection, module.params, check_mode=module.check_mode).run()
+    if module.diff_mode:
+        before = result["source_uri"] if result["changed"] else result["destination_uri"]
+        after = result["destination_uri"] if result["changed"] else before
+        result["diff"] = {"before": {"runs_at": before}, "after": {"runs_at": after}}
+    return result
+
+
+def main():
+    module = LibvirtModule(argument_spec=argument_spec(), supports_check_mode=True)
+    module.run(run)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,240 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 netfailover.standby contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+DOCUMENTATION = r"""
+---
+module: primary_device
+short_description: Attach or detach the primary (VF) of a guest's STANDBY pair and wait for the guest
+version_added: 0.1.0
+description:
+  - Detaches (O(state=absent)) or attaches (O(state=present)) the primary device of a STANDBY pair, usually a VF,
+    identified by its user alias O(alias). It is the seed's C(virsh detach-device) / C(virsh attach-device), made safe.
+  - The live definition (O(live)) and the persistent definition (O(persistent)) are handled B(separately), each with
+    its own libvirt call (C(VIR_DOMAIN_AFFECT_LIVE), then C(VIR_DOMAIN_AFFECT_CONFIG)), because one call with both fails with
+    C(non unique alias detected) when only one definition holds the device.
+  - A live detach uses C(virDomainDetachDeviceAlias), which returns as soon as the request is sent. The module then
+    waits up to O(timeout) seconds for libvirt's C(DEVICE_REMOVED) event (and fails on C(DEVICE_REMOVAL_FAILED)),
+    re-reading the live XML as a fallback. Only then is the VF really gone from the guest.
+  - A live attach, with O(wait_for_guest), then waits up to O(timeout) seconds until the guest has enslaved the new
+    primary (its failover state is one of O(expect_states)), read through the QEMU guest agent like
+    M(netfailover.standby.guest_failover_info). Without an answering guest agent the module warns and does not wait.
+  - A device is present when a device with alias O(alias) is in the definition. An existing device is not compared with
+    O(xml) and not changed.
+  - A guest releases a VF by PCI hot-unplug; with native PCIe hot-plug (pciehp) the guest waits about 5 s (the attention
+    button delay) before it does. A detach right after an attach may be refused while the guest is still busy.
+author:
+  - netfailover.standby contributors (@netfailover)
+extends_documentation_fragment:
+  - netfailover.standby.connection
+  - netfailover.standby.attributes
+attributes:
+  check_mode:
+    support: full
+    details: Reads both definitions and reports what would be attached or detached; does not wait.
+  diff_mode:
+    support: full
+    details: Shows the device XML in each managed definition before and after (null where it is absent).
+  idempotent:
+    support: full
+    details: A device that is already present (or absent) in a definition is left alone.
+options:
+  name:
+    description:
+      - The libvirt domain.
+    type: str
+    required: true
+  alias:
+    description:
+      - The user alias of the primary device, for example C(ua-primary0). libvirt user aliases start with C(ua-).
+    type: str
+    required: true
+  state:
+    description:
+      - V(present) attaches the device where it is missing; V(absent) detaches it where it is.
+    type: str
+    choices: [present, absent]
+    default: present
+  xml:
+    description:
+      - The device XML to attach, for example the VF's C(<interface type='hostdev'>) element with its MAC (the
+        standby's) and its guest PCI address.
+      - Without an C(<alias>) element the module adds C(<alias name=O(alias)/>); a different alias is an error.
+      - Required with O(state=present) unless the device is already present in every managed definition.
+    type: str
+  live:
+    description:
+      - Manage the device in the live definition of the running domain.
+    type: bool
+    default: true
+  persistent:
+    description:
+      - Manage the device in the persistent definition (what the domain has at its next start).
+    type: bool
+    default: false
+  timeout:
+    description:
+      - Seconds to wait after a live detach for the device's removal, and after a live attach for the guest to enslave it.
+    type: float
+    default: 30
+  wait_for_guest:
+    description:
+      - After a live attach, wait until the guest has enslaved the new primary (through the guest agent).
+      - Without an answering guest agent the module warns and does not wait.
+    type: bool
+    default: true
+  expect_states:
+    description:
+      - The guest failover states that count as "enslaved" after a live attach.
+      - Defaults to V(armed) and V(steady) (the primary is enslaved and carries traffic; the standby link is up or down).
+    type: list
+    elements: str
+    choices: [not_negotiated, standby_only_up, standby_only_down, steady, armed, primary_no_carrier, both_down,
+              primary_not_enslaved, master_admin_down]
+seealso:
+  - module: netfailover.standby.standby_link
+  - module: netfailover.standby.guest_failover_info
+  - name: virDomainDetachDeviceAlias
+    description: The libvirt call behind a detach, and its DEVICE_REMOVED event.
+    link: https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainDetachDeviceAlias
+"""
+
+EXAMPLES = r"""
+- name: Unplug the VF before the migration (the standby link must be up first)
+  netfailover.standby.primary_device:
+    name: vm1
+    alias: ua-primary0
+    state: absent
+    timeout: 30
+  register: unplug
+
+- name: Plug a VF on the destination and wait until the guest enslaved it
+  netfailover.standby.primary_device:
+    name: vm1
+    alias: ua-primary0
+    state: present
+    xml: "{{ lookup('ansible.builtin.file', 'vf.xml') }}"
+
+- name: Also remove the VF from the persistent definition
+  netfailover.standby.primary_device:
+    name: vm1
+    alias: ua-primary0
+    state: absent
+    live: false
+    persistent: true
+"""
+
+RETURN = r"""
+alias:
+  description: The device alias.
+  returned: always
+  type: str
+  sample: ua-primary0
+state:
+  description: The requested state.
+  returned: always
+  type: str
+  sample: absent
+before:
+  description: The device XML in each managed definition (C(live), C(persistent)) before the module ran; null where absent.
+  returned: always
+  type: dict
+  sample: {"live": "<interface type='hostdev'>...</interface>"}
+after:
+  description: The device XML in each managed definition afterwards (in check mode, what it would be); null where absent.
+  returned: success
+  type: dict
+  sample: {"live": null}
+present:
+  description: Whether the device is in each managed definition afterwards.
+  returned: success
+  type: dict
+  sample: {"live": false}
+timings:
+  description: How long the steps took, in seconds.
+  returned: always
+  type: dict
+  contains:
+    request_seconds:
+      description: The live attach or detach call itself.
+      type: float
+      returned: after a live attach or detach
+    removed_seconds:
+      description: From the live detach request until the device was removed.
+      type: float
+      returned: after a live detach
+    enslaved_seconds:
+      description: From the live attach request until the guest had enslaved the device.
+      type: float
+      returned: after a live attach with O(wait_for_guest)
+    waited_seconds:
+      description: How long the module waited before it gave up.
+      type: float
+      returned: on a timeout
+    total_seconds:
+      description: The whole module run.
+      type: float
+      returned: always
+  sample: {"request_seconds": 0.01, "removed_seconds": 5.3, "total_seconds": 5.4}
+guest_state:
+  description: The guest's failover state seen by the last wait for the guest (null when the module did not wait).
+  returned: always
+  type: str
+  sample: armed
+removal_detected_by:
+  description: How the removal was seen (the C(DEVICE_REMOVED) event or a re-read of the live XML); null without a live detach.
+  returned: always
+  type: str
+  sample: DEVICE_REMOVED event
+actions:
+  description: What the module did, in order.
+  returned: always
+  type: list
+  elements: str
+  sample: ["requested the removal of ua-primary0 (live)", "ua-primary0 removed (DEVICE_REMOVED event)"]
+"""
+
+from ansible_collections.netfailover.standby.plugins.module_utils import guest_failover
+from ansible_collections.netfailover.standby.plugins.module_utils.domain_events import start_event_loop
+from ansible_collections.netfailover.standby.plugins.module_utils.libvirt_connection import get_domain
+from ansible_collections.netfailover.standby.plugins.module_utils.module import LibvirtModule
+from ansible_collections.netfailover.standby.plugins.module_utils.primary_device import PrimaryDevice
+
+
+def argument_spec():
+    return {
+        "name": {"type": "str", "required": True},
+        "alias": {"type": "str", "required": True},
+        "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
+        "xml": {"type": "str"},
+        "live": {"type": "bool", "default": True},
+        "persistent": {"type": "bool", "default": False},
+        "timeout": {"type": "float", "default": 30.0},
+        "wait_for_guest": {"type": "bool", "default": True},
+        "expect_states": {"type": "list", "elements": "str", "choices": guest_failover.STATE_NAMES},
+    }
+
+
+def run(module):
+    start_event_loop()  # before the connection opens: libvirt binds a connection to the event loop at open
+    domain = get_domain(module.connection, module.params["name"])
+    device = PrimaryDevice(module.connection, domain, module.params, check_mode=module.check_mode)
+    try:
+        result = device.run()
+    finally:
+        for warning in device.warnings:
+            module.module.warn(warning)
+    if module.diff_mode:
+        result["diff"] = {"before": result["before"], "after": result["after"]}
+    return result
+
+
+def main():
+    module = LibvirtModule(argument_spec=argument_spec(), supports_check_mode=True)
+    module.run(run)
+
+
+if __name__ == "__main__":
+    main()

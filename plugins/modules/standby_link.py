@@ -1,0 +1,143 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 netfailover.standby contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+DOCUMENTATION = r"""
+---
+module: standby_link
+short_description: Set the live link state of a guest's standby (virtio-net) NIC
+version_added: 0.1.0
+description:
+  - Sets the link state of the standby NIC of a STANDBY pair in the B(live) definition of a running domain, as
+    C(virsh domif-setlink) does, V(up) before the primary (the VF) is unplugged, V(down) once the VF carries traffic again.
+  - The NIC is found by its user alias (O(alias)) or by its tap (O(tap)) in the live XML, never by its MAC address,
+    which the standby shares with the primary. The update request is built from that live interface element, so it
+    keeps the alias, tap and PCI address that let libvirt tell the two NICs apart.
+  - Only the live state changes; the persistent definition (where the standby usually has C(<link state='down'/>)) is
+    left alone.
+author:
+  - netfailover.standby contributors (@netfailover)
+extends_documentation_fragment:
+  - netfailover.standby.connection
+  - netfailover.standby.attributes
+attributes:
+  check_mode:
+    support: full
+    details: Reads the live link state and reports whether it would change.
+  diff_mode:
+    support: full
+    details: Shows the link state before and after.
+  idempotent:
+    support: full
+    details: Nothing is changed when the link is already in O(state).
+options:
+  name:
+    description:
+      - The libvirt domain. It must be running.
+    type: str
+    required: true
+  alias:
+    description:
+      - The user alias of the standby NIC (C(<alias name='ua-...'/>) in the domain XML).
+      - Mutually exclusive with O(tap); the default applies when O(tap) is not given.
+    type: str
+    default: ua-standby0
+  tap:
+    description:
+      - The tap of the standby NIC on the hypervisor (C(<target dev='vnetN'/>) in the live XML), instead of O(alias).
+      - Mutually exclusive with O(alias).
+      - Tap names change from one start of the domain to the next and from host to host; prefer O(alias).
+    type: str
+  state:
+    description:
+      - The link state to set.
+    type: str
+    choices: [up, down]
+    required: true
+seealso:
+  - module: netfailover.standby.guest_failover_info
+  - module: netfailover.standby.primary_device
+"""
+
+EXAMPLES = r"""
+- name: Bring the standby link up before the VF goes away
+  netfailover.standby.standby_link:
+    name: vm1
+    state: up
+
+- name: Set the standby link down again once the VF is enslaved on the destination
+  netfailover.standby.standby_link:
+    uri: qemu:///system
+    name: vm1
+    alias: ua-standby0
+    state: down
+
+- name: Address the standby by its tap instead
+  netfailover.standby.standby_link:
+    name: vm1
+    tap: vnet0
+    state: up
+"""
+
+RETURN = r"""
+alias:
+  description: The alias of the NIC whose link was set (null if it has none).
+  returned: success
+  type: str
+  sample: ua-standby0
+tap:
+  description: The NIC's tap on the hypervisor.
+  returned: success
+  type: str
+  sample: vnet0
+mac:
+  description: The NIC's MAC address (shared with the primary).
+  returned: success
+  type: str
+  sample: "52:54:00:6c:00:01"
+link_state_before:
+  description: The live link state before the module ran.
+  returned: success
+  type: str
+  sample: down
+link_state:
+  description: The live link state afterwards, as read back from the live XML (in check mode, the state it would have).
+  returned: success
+  type: str
+  sample: up
+"""
+
+from ansible_collections.netfailover.standby.plugins.module_utils import domain_devices
+from ansible_collections.netfailover.standby.plugins.module_utils.libvirt_connection import get_domain
+from ansible_collections.netfailover.standby.plugins.module_utils.module import LibvirtModule
+
+
+def argument_spec():
+    return {
+        "name": {"type": "str", "required": True},
+        "alias": {"type": "str", "default": "ua-standby0"},
+        "tap": {"type": "str"},
+        "state": {"type": "str", "choices": ["up", "down"], "required": True},
+    }
+
+
+def run(module):
+    params = module.params
+    alias = None if params["tap"] else params["alias"]
+    domain = get_domain(module.connection, params["name"])
+    result = domain_devices.set_link_state(domain, params["state"], alias=alias, tap=params["tap"],
+                                           check_mode=module.check_mode)
+    if module.diff_mode:
+        result["diff"] = {"before": {"link_state": result["link_state_before"]}, "after": {"link_state": result["link_state"]}}
+    return result
+
+
+def main():
+    module = LibvirtModule(argument_spec=argument_spec(), mutually_exclusive=[("alias", "tap")], supports_check_mode=True)
+    module.run(run)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,261 @@
+# Copyright (c) 2026 netfailover.standby contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The five step modules of the migration dance against the lab (issue 6), each judged by the guest itself.
+
+standby_link, fdb_entry, primary_device, vf_mac (its error: the lab's pf0 has no VFs) and live_migrate run on the
+hypervisors over SSH; guest_failover_info reads the guest's real net_failover state after every step. The tests
+run in file order and walk the seed's dance hv1 -> hv2 (managed migration) and back (peer-to-peer); vm1 ends
+steady on hv1. The measured timings are printed at the end (pytest -s).
+"""
+
+import json
+import os
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import INVENTORY, VENV_BIN, run
+
+GUEST = "vm1"
+MAC = "52:54:00:6c:00:01"
+TIMINGS = {}
+
+
+def task(lab, host, module, args, check=False, diff=False):
+    """One module of the collection on one hypervisor (ansible-playbook, with check and diff mode); its result."""
+    env = dict(os.environ, PATH="{0}:{1}".format(VENV_BIN, os.environ["PATH"]))
+    with tempfile.TemporaryDirectory() as work:
+        result_file = Path(work) / "result.json"
+        play = [{"hosts": host, "gather_facts": False, "tasks": [
+            {"name": "Run " + module, "netfailover.standby." + module: args, "register": "lab_result", "ignore_errors": True,
+             "check_mode": check, "diff": diff},
+            {"name": "Save the result", "ansible.builtin.copy": {"content": "{{ lab_result | to_json }}", "dest": str(result_file)},
+             "delegate_to": "localhost"},
+        ]}]
+        (Path(work) / "play.yml").write_text(json.dumps(play))
+        completed = run([VENV_BIN / "ansible-playbook", "-i", INVENTORY, Path(work) / "play.yml"], env=env)
+        try:
+            return json.loads(result_file.read_text())
+        except (OSError, ValueError) as error:
+            raise AssertionError("ansible gave no result: {0}\n{1}".format(completed.stdout, completed.stderr)) from error
+
+
+def ok(result):
+    assert not result.get("failed"), result.get("msg", result)
+    return result
+
+
+def expect(lab, hv, *states, timeout=30):
+    return ok(lab.failover(hv, GUEST, expect=list(states), timeout=timeout))
+
+
+def where(lab):
+    return "hv1" if GUEST in lab.command("hv1", "virsh", "list", "--name")["stdout"].split() else "hv2"
+
+
+def tcp_uri(lab, hv):
+    """The hypervisor's libvirt over TCP on the management network (where migrations go)."""
+    return "qemu+tcp://{0}/system".format(lab.inventory["all"]["children"]["hypervisors"]["hosts"][hv]["nflab_mgmt_address"])
+
+
+def primary_xml(lab):
+    return Path(lab.inventory["all"]["children"]["guests"]["hosts"][GUEST]["nflab_primary_xml"]).read_text()
+
+
+def fdb(lab, hv, port="pf0"):
+    """The bridge's entries for the guest's MAC on the port, read with the tool itself."""
+    entries = json.loads(lab.command(hv, "bridge", "-j", "fdb", "show", "dev", port)["stdout"])
+    return [e for e in entries if e["mac"] == MAC and "master" in e]
+
+
+@pytest.fixture(scope="module")
+def steps(lab):
+    """vm1 starts steady on hv1 and is put back there, steady, whatever happened."""
+    expect(lab, where(lab), "steady")
+    yield lab
+    hv = where(lab)
+    task(lab, hv, "standby_link", {"name": GUEST, "state": "up"})
+    if hv == "hv2":
+        task(lab, "hv2", "primary_device", {"name": GUEST, "alias": "ua-primary0", "state": "absent"})
+        task(lab, "hv2", "live_migrate", {"name": GUEST, "destination_uri": tcp_uri(lab, "hv1")})
+    task(lab, "hv1", "primary_device", {"name": GUEST, "alias": "ua-primary0", "state": "present", "xml": primary_xml(lab)})
+    task(lab, "hv1", "standby_link", {"name": GUEST, "state": "down"})
+    expect(lab, "hv1", "steady")
+    print("\nstep module timings (seconds, libvirt downtime in ms):\n" + json.dumps(TIMINGS, indent=2))
+
+
+# --- standby_link ------------------------------------------------------------------------------------------------
+
+
+def test_standby_link_check_mode_changes_nothing(steps):
+    result = ok(task(steps, "hv1", "standby_link", {"name": GUEST, "state": "up"}, check=True, diff=True))
+    assert result["changed"] is True and result["link_state_before"] == "down" and result["link_state"] == "up"
+    assert result["diff"] == {"before": {"link_state": "down"}, "after": {"link_state": "up"}}
+    assert result["alias"] == "ua-standby0" and result["mac"] == MAC and result["tap"].startswith("vnet")
+    expect(steps, "hv1", "steady")
+
+
+def test_standby_link_up_arms_the_guest_and_is_idempotent(steps):
+    result = ok(task(steps, "hv1", "standby_link", {"name": GUEST, "state": "up"}))
+    assert result["changed"] is True and result["link_state"] == "up"
+    assert expect(steps, "hv1", "armed")["failover"]["facts"]["standby"]["carrier"] is True
+    again = ok(task(steps, "hv1", "standby_link", {"name": GUEST, "state": "up"}))
+    assert again["changed"] is False and again["link_state_before"] == "up"
+
+
+def test_standby_link_by_tap(steps):
+    tap = ok(task(steps, "hv1", "standby_link", {"name": GUEST, "state": "up"}, check=True))["tap"]
+    down = ok(task(steps, "hv1", "standby_link", {"name": GUEST, "tap": tap, "state": "down"}))
+    assert down["changed"] and down["alias"] == "ua-standby0"
+    expect(steps, "hv1", "steady")
+    ok(task(steps, "hv1", "standby_link", {"name": GUEST, "state": "up"}))
+    expect(steps, "hv1", "armed")
+
+
+@pytest.mark.parametrize("args, message", [
+    ({"name": "vm9", "state": "up"}, "Domain 'vm9' not found at qemu:///system. Domains defined there: vm1"),
+    ({"name": GUEST, "alias": "ua-nic7", "state": "up"}, "Domain vm1 has no interface with alias 'ua-nic7' in its live XML"),
+])
+def test_standby_link_errors_change_nothing(steps, args, message):
+    result = task(steps, "hv1", "standby_link", args)
+    assert result["failed"] and message in result["msg"]
+    expect(steps, "hv1", "armed", "steady")
+
+
+# --- fdb_entry -----------------------------------------------------------------------------------------------------
+
+
+def test_fdb_entry_absent_then_present(steps):
+    assert steps.probe(GUEST, count=10)["received"] == 10  # traffic through the VF: br0 learns the MAC on pf0
+    assert [e["state"] for e in fdb(steps, "hv1")] == [""]
+    # About 5 s after it last used its neighbour entry for the probe endpoint, the guest confirms it with a unicast ARP
+    # (the kernel's delay_first_probe_time), which would teach br0 the MAC on pf0 again: let that pass first.
+    time.sleep(8)
+    args = {"mac": MAC, "port": "pf0", "state": "absent"}
+    check = ok(task(steps, "hv1", "fdb_entry", args, check=True, diff=True))
+    assert check["changed"] and check["bridge"] == "br0" and check["entries_before"][0]["flavour"] == "dynamic"
+    assert fdb(steps, "hv1"), "check mode deleted the entry"
+    removed = ok(task(steps, "hv1", "fdb_entry", args))
+    assert removed["changed"] and removed["commands"][0][1:] == ["fdb", "del", MAC, "dev", "pf0", "master"]
+    assert removed["entries_after"] == []
+    assert fdb(steps, "hv1") == []
+    assert ok(task(steps, "hv1", "fdb_entry", args))["changed"] is False  # no entry: ok, not changed
+    static = ok(task(steps, "hv1", "fdb_entry", dict(args, state="present", flavour="static")))
+    assert static["changed"] and [e["state"] for e in fdb(steps, "hv1")] == ["static"]
+    assert ok(task(steps, "hv1", "fdb_entry", dict(args, state="present", flavour="static")))["changed"] is False
+    ok(task(steps, "hv1", "fdb_entry", args))  # a static entry on pf0 would black-hole the guest once the VF is gone
+    assert fdb(steps, "hv1") == []
+    assert steps.probe(GUEST, count=10)["received"] == 10
+
+
+def test_fdb_entry_on_a_port_that_is_not_there(steps):
+    result = task(steps, "hv1", "fdb_entry", {"mac": MAC, "port": "pf9", "state": "absent"})
+    assert result["failed"] and 'Device "pf9" does not exist' in result["msg"]
+
+
+# --- vf_mac --------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("check", [True, False])
+def test_vf_mac_on_a_pf_without_vfs(steps, check):
+    result = task(steps, "hv1", "vf_mac", {"pf": "pf0", "vf": 5, "mac": MAC}, check=check)
+    assert result["failed"] and result["changed"] is False
+    assert result["msg"].startswith("pf0 has no VF 5: pf0 reports no VFs: it is not an SR-IOV PF")
+
+
+# --- primary_device and live_migrate: the dance hv1 -> hv2 -> hv1 ---------------------------------------------------
+
+
+def detach(lab, hv):
+    """The seed's first half: the bridge forgets the MAC on the PF, the VF goes; the standby carries the traffic."""
+    forget = {"mac": MAC, "port": "pf0", "state": "absent"}
+    ok(task(lab, hv, "fdb_entry", forget))
+    args = {"name": GUEST, "alias": "ua-primary0", "state": "absent", "timeout": 30}
+    check = ok(task(lab, hv, "primary_device", args, check=True, diff=True))
+    assert check["changed"] and check["diff"]["after"] == {"live": None}
+    expect(lab, hv, "armed")  # check mode left the VF in
+    result = ok(task(lab, hv, "primary_device", args))
+    assert result["changed"] and result["removal_detected_by"] == "DEVICE_REMOVED event"
+    assert result["present"] == {"live": False}
+    # The VF's last frames may have taught the bridge the MAC on pf0 again; nothing can now (the role does the same).
+    ok(task(lab, hv, "fdb_entry", forget))
+    expect(lab, hv, "standby_only_up")
+    assert lab.probe(GUEST, count=20)["received"] == 20  # the standby carries the traffic
+    assert ok(task(lab, hv, "primary_device", args))["changed"] is False
+    return result["timings"]
+
+
+def attach(lab, hv):
+    args = {"name": GUEST, "alias": "ua-primary0", "state": "present", "xml": primary_xml(lab), "timeout": 30}
+    check = ok(task(lab, hv, "primary_device", args, check=True))
+    assert check["changed"] and check["present"] == {"live": True}
+    expect(lab, hv, "standby_only_up")
+    result = ok(task(lab, hv, "primary_device", args))
+    assert result["changed"] and result["guest_state"] == "armed"
+    assert result["timings"]["enslaved_seconds"] >= result["timings"]["request_seconds"]
+    assert expect(lab, hv, "armed")["failover"]["facts"]["primary"]["driver"] == "vmxnet3"
+    assert ok(task(lab, hv, "primary_device", args))["changed"] is False
+    return result["timings"]
+
+
+def migrate(lab, source, destination, mode):
+    args = {"name": GUEST, "destination_uri": tcp_uri(lab, destination), "mode": mode, "max_downtime": 300, "timeout": 120}
+    check = ok(task(lab, source, "live_migrate", args, check=True, diff=True))
+    assert check["changed"] and check["location"] == "source" and check["job"] is None
+    assert GUEST in lab.command(source, "virsh", "list", "--name")["stdout"].split()
+    result = ok(task(lab, source, "live_migrate", args))
+    assert result["changed"] and result["location"] == "destination" and result["mode"] == mode
+    job = result["job"]
+    assert job["downtime_ms"] > 0 and job["data_processed_bytes"] > 0 and job["time_elapsed_ms"] > 0
+    assert job["memory_total_bytes"] >= 256 * 1024 * 1024 * 0.9 and job["libvirt"]["type"] == 3  # VIR_DOMAIN_JOB_COMPLETED
+    assert GUEST not in lab.command(source, "virsh", "list", "--all", "--name")["stdout"].split()  # undefined on the source
+    assert GUEST in lab.command(destination, "virsh", "list", "--persistent", "--name")["stdout"].split()
+    again = ok(task(lab, source, "live_migrate", args))
+    assert again["changed"] is False and again["location"] == "destination"
+    expect(lab, destination, "standby_only_up")
+    assert lab.probe(GUEST, count=20)["received"] == 20
+    return {"elapsed_seconds": result["elapsed_seconds"], "downtime_ms": job["downtime_ms"],
+            "time_elapsed_ms": job["time_elapsed_ms"], "data_processed_bytes": job["data_processed_bytes"]}
+
+
+def finish(lab, hv):
+    ok(task(lab, hv, "standby_link", {"name": GUEST, "state": "down"}))
+    expect(lab, hv, "steady")
+    assert lab.probe(GUEST, count=20)["received"] == 20
+
+
+def test_live_migrate_errors_change_nothing(steps):
+    unreachable = task(steps, "hv1", "live_migrate", {"name": GUEST, "destination_uri": "qemu+tcp://198.51.100.99/system"})
+    assert unreachable["failed"] and unreachable["msg"].startswith("Cannot reach destination libvirt at qemu+tcp://198.51.100.99/system")
+    assert "the domain stays where it is" in unreachable["msg"]
+    expect(steps, "hv1", "armed", "steady")
+
+
+def test_live_migrate_timeout_aborts_and_the_domain_stays(steps):
+    result = task(steps, "hv1", "live_migrate", {"name": GUEST, "destination_uri": tcp_uri(steps, "hv2"), "bandwidth": 1,
+                                                 "timeout": 8})
+    assert result["failed"] and "did not finish within 8 s; the module aborted it" in result["msg"]
+    assert result["location"] == "source" and result["msg"].endswith("The domain still runs on the source (qemu:///system).")
+    assert where(steps) == "hv1"
+    expect(steps, "hv1", "armed", "steady")
+
+
+def test_dance_hv1_to_hv2_managed(steps):
+    ok(task(steps, "hv1", "standby_link", {"name": GUEST, "state": "up"}))
+    expect(steps, "hv1", "armed")
+    TIMINGS["detach_hv1"] = detach(steps, "hv1")
+    TIMINGS["migrate_hv1_to_hv2_managed"] = migrate(steps, "hv1", "hv2", "managed")
+    TIMINGS["attach_hv2"] = attach(steps, "hv2")
+    finish(steps, "hv2")
+
+
+def test_dance_hv2_to_hv1_p2p(steps):
+    ok(task(steps, "hv2", "standby_link", {"name": GUEST, "state": "up"}))
+    expect(steps, "hv2", "armed")
+    TIMINGS["detach_hv2"] = detach(steps, "hv2")
+    TIMINGS["migrate_hv2_to_hv1_p2p"] = migrate(steps, "hv2", "hv1", "p2p")
+    TIMINGS["attach_hv1"] = attach(steps, "hv1")
+    finish(steps, "hv1")

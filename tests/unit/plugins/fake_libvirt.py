@@ -1,0 +1,217 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 netfailover.standby contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Fakes for what libvirt's test driver cannot do: device updates, attach/detach, device events, migration, job stats.
+
+``FakeDomain`` keeps a live and a persistent XML and changes them as libvirt would; every call is recorded
+in ``calls``. Reads (lookups, XML, running or not) are tested against the real test driver elsewhere:
+``TEST_NODE_URI`` points libvirt's test driver at a node with the lab's guest (a STANDBY pair sharing one MAC).
+"""
+
+import copy
+import os
+import xml.etree.ElementTree as ET
+
+import libvirt
+
+TEST_NODE_URI = "test://" + os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures", "libvirt-test-node.xml")
+
+MAC = "52:54:00:6c:00:01"
+STANDBY = ("<interface type='bridge'><mac address='{mac}'/><source bridge='br0'/><target dev='vnet0'/>"
+           "<model type='virtio'/><teaming type='persistent'/><link state='{link}'/><alias name='ua-standby0'/>"
+           "<address type='pci' domain='0x0000' bus='0x01' slot='0x00' function='0x0'/></interface>")
+PRIMARY = ("<interface type='bridge'><mac address='{mac}'/><source bridge='esw0'/><target dev='vnet1'/>"
+           "<model type='vmxnet3'/><rom enabled='no'/><alias name='ua-primary0'/>"
+           "<address type='pci' domain='0x0000' bus='0x08' slot='0x00' function='0x0'/></interface>")
+PRIMARY_XML = ("<interface type='bridge'><mac address='{mac}'/><source bridge='esw0'/><model type='vmxnet3'/>"
+               "<rom enabled='no'/><alias name='ua-primary0'/>"
+               "<address type='pci' domain='0x0000' bus='0x08' slot='0x00' function='0x0'/></interface>").format(mac=MAC)
+
+# jobStats(COMPLETED) of a real lab migration (hv1 -> hv2, TCG guest with 256 MiB)
+LAB_COMPLETED = {"operation": 4, "time_elapsed": 4426, "time_elapsed_net": 4423, "downtime": 52, "downtime_net": 49,
+                 "setup_time": 1, "data_total": 269230080, "data_processed": 109113326, "data_remaining": 0,
+                 "memory_total": 269230080, "memory_processed": 109113326, "memory_remaining": 0, "memory_bps": 377051182,
+                 "memory_constant": 39229, "memory_normal": 26501, "memory_normal_bytes": 108548096, "memory_dirty_rate": 0,
+                 "memory_iteration": 3, "memory_postcopy_requests": 0, "memory_page_size": 4096, "disk_total": 0,
+                 "disk_processed": 0, "disk_remaining": 0, "type": 3}
+
+
+def domain_xml(name="vm1", link="down", primary=True, extra=""):
+    devices = STANDBY.format(mac=MAC, link=link) + (PRIMARY.format(mac=MAC) if primary else "") + extra
+    return "<domain type='kvm'><name>{0}</name><devices>{1}</devices></domain>".format(name, devices)
+
+
+def libvirt_error(message, code=libvirt.VIR_ERR_INTERNAL_ERROR):
+    """A libvirtError with a chosen code, as libvirt raises it."""
+    error = libvirt.libvirtError(message)
+    error.err = (code, 0, message, 2, None, None, None, 0, 0)
+    return error
+
+
+def _find_alias(root, alias):
+    devices = root.find("devices")
+    for device in devices:
+        found = device.find("alias")
+        if found is not None and found.get("name") == alias:
+            return devices, device
+    return devices, None
+
+
+class FakeDomain:  # pylint: disable=too-many-instance-attributes
+    """A domain whose device calls change its XML the way libvirt would."""
+
+    def __init__(self, name="vm1", live=None, persistent=None, active=True, is_persistent=True):
+        self._name = name
+        self.live = live if live is not None else domain_xml(name)
+        self.persistent = persistent if persistent is not None else self.live
+        self.active = active
+        self.is_persistent = is_persistent
+        self.calls = []
+        self.errors = {}  # method name -> libvirtError to raise
+        self.removal_is_delayed = False  # detachDeviceAlias(LIVE) only sends the request: remove_pending() finishes it
+        self.pending_removal = None
+        self.on_detach = None  # callback(alias) when a live removal is requested
+        self.jobs = []  # jobStats(0) answers, in order (the last one repeats)
+        self.completed = None  # jobStats(COMPLETED) answer
+        self.migrate_result = None  # callable run by migrateToURI3 / migrate3 (may block or raise)
+
+    def _call(self, method, *args):
+        self.calls.append((method,) + args)
+        if method in self.errors:
+            raise self.errors[method]
+
+    def name(self):
+        return self._name
+
+    def isActive(self):  # noqa: N802 - libvirt's name
+        return 1 if self.active else 0
+
+    def isPersistent(self):  # noqa: N802
+        return 1 if self.is_persistent else 0
+
+    def XMLDesc(self, flags=0):  # noqa: N802
+        self._call("XMLDesc", flags)
+        return self.persistent if flags & libvirt.VIR_DOMAIN_XML_INACTIVE else self.live
+
+    # device calls -------------------------------------------------------------------------------------------
+    def updateDeviceFlags(self, xml, flags):  # noqa: N802
+        self._call("updateDeviceFlags", xml, flags)
+        new = ET.fromstring(xml)
+        root = ET.fromstring(self.live)
+        devices, old = _find_alias(root, new.find("alias").get("name"))
+        index = list(devices).index(old)
+        devices.remove(old)
+        devices.insert(index, new)
+        self.live = ET.tostring(root, encoding="unicode")
+        return 0
+
+    def attachDeviceFlags(self, xml, flags):  # noqa: N802
+        self._call("attachDeviceFlags", xml, flags)
+        for where, flag in (("live", libvirt.VIR_DOMAIN_AFFECT_LIVE), ("persistent", libvirt.VIR_DOMAIN_AFFECT_CONFIG)):
+            if flags & flag:
+                root = ET.fromstring(getattr(self, where))
+                devices, existing = _find_alias(root, ET.fromstring(xml).find("alias").get("name"))
+                if existing is not None:
+                    raise libvirt_error("non unique alias detected", libvirt.VIR_ERR_OPERATION_FAILED)
+                devices.append(ET.fromstring(xml))
+                setattr(self, where, ET.tostring(root, encoding="unicode"))
+        return 0
+
+    def detachDeviceAlias(self, alias, flags):  # noqa: N802
+        self._call("detachDeviceAlias", alias, flags)
+        if flags & libvirt.VIR_DOMAIN_AFFECT_CONFIG:
+            self.persistent = self._without(self.persistent, alias)
+        if flags & libvirt.VIR_DOMAIN_AFFECT_LIVE:
+            if self.removal_is_delayed:
+                self.pending_removal = alias
+            else:
+                self.live = self._without(self.live, alias)
+            if self.on_detach:
+                self.on_detach(alias)
+        return 0
+
+    def remove_pending(self):
+        self.live = self._without(self.live, self.pending_removal)
+        self.pending_removal = None
+
+    @staticmethod
+    def _without(xml, alias):
+        root = ET.fromstring(xml)
+        devices, device = _find_alias(root, alias)
+        if device is None:
+            raise libvirt_error("device not found: no device found with alias " + alias, libvirt.VIR_ERR_DEVICE_MISSING)
+        devices.remove(device)
+        return ET.tostring(root, encoding="unicode")
+
+    # migration calls ----------------------------------------------------------------------------------------
+    def jobStats(self, flags=0):  # noqa: N802
+        self._call("jobStats", flags)
+        if flags & libvirt.VIR_DOMAIN_JOB_STATS_COMPLETED:
+            return copy.deepcopy(self.completed) if self.completed else {"type": libvirt.VIR_DOMAIN_JOB_NONE}
+        if not self.jobs:
+            return {"type": libvirt.VIR_DOMAIN_JOB_NONE}
+        return self.jobs.pop(0) if len(self.jobs) > 1 else self.jobs[0]
+
+    def migrateSetMaxDowntime(self, downtime, flags=0):  # noqa: N802
+        self._call("migrateSetMaxDowntime", downtime, flags)
+        return 0
+
+    def migrateStartPostCopy(self, flags=0):  # noqa: N802
+        self._call("migrateStartPostCopy", flags)
+        return 0
+
+    def abortJob(self):  # noqa: N802
+        self._call("abortJob")
+        return 0
+
+    def migrateToURI3(self, uri, params, flags):  # noqa: N802
+        self._call("migrateToURI3", uri, params, flags)
+        return self.migrate_result() if self.migrate_result else 0
+
+    def migrate3(self, connection, params, flags):
+        self._call("migrate3", connection, params, flags)
+        return self.migrate_result() if self.migrate_result else FakeDomain(self._name)
+
+
+class FakeConnection:
+    """A connection with some domains; records event registrations so tests can fire events."""
+
+    def __init__(self, domains=(), uri="qemu:///system", events_supported=True):
+        self.domains = {domain.name(): domain for domain in domains}
+        self.uri = uri
+        self.events_supported = events_supported
+        self.callbacks = {}
+        self.closed = False
+        self.read_only = None
+
+    def lookupByName(self, name):  # noqa: N802
+        if name not in self.domains:
+            raise libvirt_error("Domain not found: no domain with matching name '{0}'".format(name), libvirt.VIR_ERR_NO_DOMAIN)
+        return self.domains[name]
+
+    def listAllDomains(self, flags=0):  # noqa: N802
+        return list(self.domains.values())
+
+    def getURI(self):  # noqa: N802
+        return self.uri
+
+    def domainEventRegisterAny(self, domain, event_id, callback, opaque):  # noqa: N802
+        if not self.events_supported:
+            raise libvirt_error("could not initialize domain event timer")
+        callback_id = len(self.callbacks) + 1
+        self.callbacks[callback_id] = (event_id, callback, domain)
+        return callback_id
+
+    def domainEventDeregisterAny(self, callback_id):  # noqa: N802
+        self.callbacks.pop(callback_id, None)
+        return 0
+
+    def fire(self, event_id, alias):
+        for registered_id, callback, domain in list(self.callbacks.values()):
+            if registered_id == event_id:
+                callback(self, domain, alias, None)
+
+    def close(self):
+        self.closed = True
+        return 0

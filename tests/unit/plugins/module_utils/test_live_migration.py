@@ -1,0 +1,193 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 netfailover.standby contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The live_migrate run: where the domain is, idempotency, check mode, p2p and managed calls, failures, statistics."""
+
+import pytest
+
+from ansible_collections.netfailover.standby.plugins.module_utils.libvirt_connection import LibvirtCollectionError
+from ansible_collections.netfailover.standby.plugins.module_utils.live_migration import LiveMigration
+from ansible_collections.netfailover.standby.tests.unit.plugins.fake_libvirt import (
+    LAB_COMPLETED,
+    FakeConnection,
+    FakeDomain,
+    libvirt_error,
+)
+
+libvirt = pytest.importorskip("libvirt")
+DESTINATION = "qemu+tcp://198.51.100.12/system"
+
+
+def options(**overrides):
+    base = {"name": "vm1", "destination_uri": DESTINATION, "mode": "p2p", "migrate_uri": None, "persistent": True,
+            "undefine_source": True, "bandwidth": None, "max_downtime": None, "auto_converge": False, "postcopy": False,
+            "postcopy_after": None, "destination_xml": None, "timeout": 5.0, "poll_interval": 0.02}
+    base.update(overrides)
+    return base
+
+
+class Hosts:
+    """A source and a destination; a successful migration moves the domain across."""
+
+    def __init__(self, at_source=True, at_destination=False, source_defined=True):
+        self.source_domain = FakeDomain(active=at_source)
+        self.destination_domain = FakeDomain(active=at_destination)
+        self.source = FakeConnection([self.source_domain] if source_defined else [])
+        self.destination = FakeConnection([self.destination_domain] if at_destination else [], uri=DESTINATION)
+        self.opened = []
+        self.source_domain.migrate_result = self.move
+
+    def move(self):
+        self.source_domain.active = False
+        self.destination_domain.active = True
+        self.destination_domain.completed = dict(LAB_COMPLETED)
+        self.destination.domains["vm1"] = self.destination_domain
+        return 0
+
+    def opener(self, uri, read_only):
+        self.opened.append((uri, read_only))
+        return self.destination
+
+    def run(self, opts, check_mode=False):
+        return LiveMigration(self.source, opts, check_mode=check_mode, opener=self.opener).run()
+
+
+def migrate_calls(domain):
+    return [c for c in domain.calls if c[0] in ("migrateToURI3", "migrate3")]
+
+
+def test_p2p_migration():
+    hosts = Hosts()
+    result = hosts.run(options(migrate_uri="tcp://198.51.100.12", bandwidth=100, destination_xml="<domain/>"))
+    assert result["changed"] is True and result["location"] == "destination"
+    assert migrate_calls(hosts.source_domain) == [("migrateToURI3", DESTINATION, {
+        "migrate_uri": "tcp://198.51.100.12", "bandwidth": 100, "destination_xml": "<domain/>"}, 27)]
+    assert result["job"]["downtime_ms"] == 52 and result["job_read_from"] == "destination"
+    assert result["flags"] == ["VIR_MIGRATE_LIVE", "VIR_MIGRATE_PEER2PEER", "VIR_MIGRATE_PERSIST_DEST", "VIR_MIGRATE_UNDEFINE_SOURCE"]
+    assert hosts.opened == [(DESTINATION, True)]  # p2p: the module only reads the destination
+    assert hosts.destination.closed
+
+
+def test_managed_migration_opens_the_destination_read_write():
+    hosts = Hosts()
+    result = hosts.run(options(mode="managed"))
+    call = migrate_calls(hosts.source_domain)[0]
+    assert call[0] == "migrate3" and call[1] is hosts.destination and call[3] == 25
+    assert hosts.opened == [(DESTINATION, True), (DESTINATION, False)]
+    assert result["changed"] and result["job"]["time_elapsed_ms"] == 4426
+
+
+def test_max_downtime_is_set_before_the_migration():
+    hosts = Hosts()
+    result = hosts.run(options(max_downtime=100))
+    names = [c[0] for c in hosts.source_domain.calls if c[0] in ("migrateSetMaxDowntime", "migrateToURI3")]
+    assert names == ["migrateSetMaxDowntime", "migrateToURI3"]
+    assert ("migrateSetMaxDowntime", 100, 0) in hosts.source_domain.calls
+    assert result["notes"][0] == "maximum downtime set to 100 ms"
+
+
+def test_already_at_the_destination_changes_nothing():
+    hosts = Hosts(at_source=False, at_destination=True, source_defined=False)
+    result = hosts.run(options())
+    assert result["changed"] is False and result["location"] == "destination" and result["job"] is None
+    assert not migrate_calls(hosts.source_domain)
+
+
+def test_check_mode_checks_and_does_nothing():
+    hosts = Hosts()
+    result = hosts.run(options(max_downtime=100), check_mode=True)
+    assert result["changed"] is True and result["location"] == "source"
+    assert [c[0] for c in hosts.source_domain.calls] == []  # no downtime, no migration
+    assert hosts.opened == [(DESTINATION, True)]
+
+
+@pytest.mark.parametrize("hosts_kwargs, opts, message", [
+    ({"at_source": True, "at_destination": True}, {}, r"active both at qemu:///system and at qemu\+tcp://.* Nothing was done"),
+    ({"source_defined": False}, {}, r"runs neither at the source qemu:///system nor at the destination"),
+    ({"at_source": False}, {}, r"defined at qemu:///system but not running: a live migration needs a running domain"),
+    ({}, {"postcopy_after": 3.0}, r"postcopy_after needs postcopy: true"),
+])
+def test_refusals(hosts_kwargs, opts, message):
+    hosts = Hosts(**hosts_kwargs)
+    with pytest.raises(LibvirtCollectionError, match=message):
+        hosts.run(options(**opts))
+    assert not migrate_calls(hosts.source_domain)
+
+
+def test_unreachable_destination_is_reported_by_the_opener():
+    hosts = Hosts()
+
+    def opener(uri, read_only):
+        raise LibvirtCollectionError("Cannot reach destination libvirt at {0}: No route to host; check ...".format(uri))
+
+    with pytest.raises(LibvirtCollectionError, match=r"^Cannot reach destination libvirt at qemu\+tcp://198.51.100.12/system"):
+        LiveMigration(hosts.source, options(), opener=opener).run()
+    assert hosts.source_domain.active and not migrate_calls(hosts.source_domain)
+
+
+def test_a_failed_migration_says_the_domain_is_still_on_the_source():
+    hosts = Hosts()
+
+    def refuse():
+        raise libvirt_error("operation failed: job 'migration out' failed: Unable to write to socket: Connection reset by peer",
+                            libvirt.VIR_ERR_OPERATION_FAILED)
+
+    hosts.source_domain.migrate_result = refuse
+    with pytest.raises(LibvirtCollectionError) as error:
+        hosts.run(options())
+    assert error.value.message == (
+        "Could not migrate domain vm1 to qemu+tcp://198.51.100.12/system: operation failed: job 'migration out' failed: "
+        "Unable to write to socket: Connection reset by peer. The domain still runs on the source (qemu:///system).")
+    assert error.value.result["location"] == "source" and error.value.result["changed"] is False
+
+
+def test_a_timeout_aborts_and_says_so():
+    hosts = Hosts()
+    domain = hosts.source_domain
+    released = []
+
+    def slow():
+        while not released:
+            if any(c[0] == "abortJob" for c in domain.calls):
+                raise libvirt_error("operation aborted: migration out: canceled by client", libvirt.VIR_ERR_OPERATION_ABORTED)
+            __import__("time").sleep(0.01)
+        return 0
+
+    domain.migrate_result = slow
+    with pytest.raises(LibvirtCollectionError) as error:
+        hosts.run(options(timeout=0.2))
+    released.append(1)
+    assert error.value.message == (
+        "The migration of vm1 to qemu+tcp://198.51.100.12/system did not finish within 0.2 s; the module aborted it "
+        "(virDomainAbortJob). The domain still runs on the source (qemu:///system).")
+    result = error.value.result
+    assert result["location"] == "source" and "aborted the job after 0.2 s" in result["notes"]
+
+
+def test_after_post_copy_libvirt_keeps_no_statistics():
+    hosts = Hosts()
+
+    def move_without_stats():
+        hosts.move()
+        hosts.destination_domain.completed = None
+        return 0
+
+    hosts.source_domain.migrate_result = move_without_stats
+    result = hosts.run(options())
+    assert result["job"] is None and result["job_read_from"] is None
+    assert result["notes"][-1].startswith("libvirt kept no statistics of the completed job")
+
+
+def test_statistics_from_the_source_when_the_destination_has_none():
+    hosts = Hosts()
+
+    def move_keep_source():
+        hosts.move()
+        hosts.destination_domain.completed = None
+        hosts.source_domain.completed = dict(LAB_COMPLETED, downtime=61)
+        return 0
+
+    hosts.source_domain.migrate_result = move_keep_source
+    result = hosts.run(options(undefine_source=False))
+    assert result["job"]["downtime_ms"] == 61 and result["job_read_from"] == "source"
