@@ -42,14 +42,19 @@ def failover_device(xml_text):
         raise AnsibleFilterError(error.message) from error
 
 
-def failover_pair(xml_text, standby_alias="ua-standby0", primary_alias="ua-primary0"):
-    """Describe the pair: MAC, standby (tap, source, link), primary (kind, source, device XML) and the dance variant."""
+def failover_pair(xml_text, standby_alias="ua-standby0", primary_alias="ua-primary0", strict=True):
+    """Describe the pair: MAC, standby (tap, source, link), primary (kind, source, device XML) and the dance variant.
+
+    Without ``strict`` a domain with no standby interface gives None instead of an error (for picking STANDBY VMs).
+    """
     try:
         root = domain_xml.parse(xml_text)
     except LibvirtCollectionError as error:
         raise AnsibleFilterError(error.message) from error
     standby = _by_alias(root, standby_alias)
     if standby is None or domain_xml.model_of(standby) != "virtio":
+        if not strict:
+            return None
         raise AnsibleFilterError(
             "The domain has no virtio-net interface with alias {0}: it has no STANDBY pair to migrate. "
             "Configure one with netfailover.standby.standby_pair (or give migrate_standby_alias).".format(standby_alias))
