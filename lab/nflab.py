@@ -270,10 +270,34 @@ def start_hypervisor(hv):
         in_hv(hv, "mount", "--bind", directory_in_state(hv, directory), directory)
     in_hv(hv, "mkdir", "-p", "/run/sshd")
     in_hv(hv, "virtlogd", "-d", "-p", "/run/libvirt/virtlogd.pid")
-    in_hv(hv, "libvirtd", "-d", "--listen", "--pid-file", "/run/libvirt/libvirtd.pid")
+    start_libvirtd(hv)
     in_hv(hv, "/usr/sbin/sshd", "-f", SSH_DIR / "sshd_config", "-h", SSH_DIR / "host_ed25519_key",
           "-o", "ListenAddress=" + mgmt_address(hv), "-o", "PidFile=" + str(hv_pid_files(hv)["sshd"]))
-    wait_for((hv_dir(hv) / "run" / "libvirt-sock").exists, 30, hv + " libvirtd socket")
+
+
+def start_libvirtd(hv):
+    socket = hv_dir(hv) / "run" / "libvirt-sock"
+    if socket.exists():
+        socket.unlink()  # left behind by a killed libvirtd
+    in_hv(hv, "libvirtd", "-d", "--listen", "--pid-file", "/run/libvirt/libvirtd.pid")
+    wait_for(socket.exists, 30, hv + " libvirtd socket")
+
+
+def control_libvirtd(hv, what):
+    """Fault injection for the tests: stop (SIGTERM), kill (SIGKILL) or start hypervisor hv's libvirtd.
+
+    The guests' QEMU processes outlive libvirtd, as on a real host; a started libvirtd reconnects to them."""
+    pid = read_pid(hv_pid_files(hv)["libvirtd"])
+    if what in ("stop", "kill"):
+        if alive(pid):
+            os.kill(pid, signal.SIGTERM if what == "stop" else signal.SIGKILL)
+            wait_for(lambda: not alive(pid), 30, hv + " libvirtd to exit")
+    elif what == "start":
+        if not alive(pid):
+            start_libvirtd(hv)
+    else:
+        raise SystemExit("libvirtd: stop, kill or start")
+    log("{0} libvirtd: {1}".format(hv, what))
 
 
 def hv_uri(hv):
@@ -517,7 +541,8 @@ def down():
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("action", choices=("up", "down", "status", "build-image"))
+    parser.add_argument("action", choices=("up", "down", "status", "build-image", "libvirtd"))
+    parser.add_argument("target", nargs="*", help="for libvirtd: HYPERVISOR stop|kill|start (fault injection)")
     parser.add_argument("--guests", type=int, default=int(os.environ.get("NFLAB_GUESTS", "1")))
     parser.add_argument("--memory", type=int, default=256, help="MiB per guest")
     parser.add_argument("--domain-type", default=os.environ.get("NFLAB_DOMAIN_TYPE", "qemu"),
@@ -532,6 +557,9 @@ def main():
         log("lab down")
     elif args.action == "build-image":
         build_image()
+    elif args.action == "libvirtd":
+        hypervisor, what = args.target
+        control_libvirtd(hypervisor, what)
     else:
         print(json.dumps(status(), indent=2))
 

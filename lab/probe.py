@@ -6,7 +6,8 @@
 Runs on the lab's L2 segment (inside the nflab-net namespace). It sends RATE probes per second until
 DURATION has passed, COUNT replies came back, or it gets SIGTERM/SIGINT, then prints one JSON
 document: probes sent and lost, the longest gap between replies (the outage, to within one probe
-interval) and, with --timeline, every reply's send time.
+interval), the wall clock of the first send (started_epoch) and, with --timeline, every reply's send
+time (seconds after the first send) and sequence number.
 
   ip netns exec nflab-net python3 lab/probe.py 192.0.2.11 --rate 200 --duration 10
 """
@@ -33,6 +34,7 @@ def probe(target, port, rate, duration, count, timeout):
     signal.signal(signal.SIGTERM, lambda *_: stop.update(now=True))
     signal.signal(signal.SIGINT, lambda *_: stop.update(now=True))
     started = time.monotonic()
+    started_epoch = time.time()  # the wall clock of send time 0, to line the timeline up with other logs
     sent_at = []
     replies = {}
     next_send = started
@@ -58,7 +60,7 @@ def probe(target, port, rate, duration, count, timeout):
     while time.monotonic() < end and len(replies) < len(sent_at):
         if select.select([sock], [], [], max(0.0, end - time.monotonic()))[0]:
             receive(sock, replies, started)
-    return summarise(sent_at, replies, interval)
+    return dict(summarise(sent_at, replies, interval), started_epoch=round(started_epoch, 4))
 
 
 def receive(sock, replies, started):

@@ -10,7 +10,13 @@ case ${1:-} in
   test)
     shift
     cd "$repo"
-    exec "$venv/bin/python" -m pytest -p no:cacheprovider tests/lab "$@"
+    # tools/lab.sh test [pytest options] [test files]: every lab test unless files are named
+    paths=tests/lab
+    for argument in "$@"; do
+      case $argument in -*) ;; *) paths= ;; esac
+    done
+    # shellcheck disable=SC2086  # paths is empty or one word
+    exec "$venv/bin/python" -m pytest -p no:cacheprovider $paths "$@"
     ;;
   *) exec "$venv/bin/python" "$repo/lab/nflab.py" "$@" ;;
 esac

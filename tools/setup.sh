@@ -68,6 +68,27 @@ install_community_libvirt() {
   mark community.libvirt "$ansible_bundle_version"
 }
 
+install_awx_collection() {
+  # awx.awx (for awx/job_templates.yml, the AWX job templates kept as code) comes from the same wheel as
+  # community.libvirt; its tests and images are left out (about 0.5 MB on disk).
+  local target="$collections_root/ansible_collections/awx/awx" download="$cache/downloads"
+  local wheel="$download/ansible-$ansible_bundle_version-py3-none-any.whl"
+  if fresh awx.awx "$ansible_bundle_version" && [ -d "$target/plugins" ]; then
+    log "awx.awx present"
+    return
+  fi
+  log "extracting awx.awx from ansible==$ansible_bundle_version (PyPI)"
+  mkdir -p "$download"
+  [ -f "$wheel" ] || "$venv/bin/pip" download -q --disable-pip-version-check --no-deps -d "$download" "ansible==$ansible_bundle_version"
+  rm -rf "$target" "$download/extract"
+  unzip -q "$wheel" 'ansible_collections/awx/awx/*' -x 'ansible_collections/awx/awx/test/*' 'ansible_collections/awx/awx/images/*' \
+    -d "$download/extract"
+  mkdir -p "$(dirname "$target")"
+  mv "$download/extract/ansible_collections/awx/awx" "$target"
+  rm -rf "$download/extract"
+  mark awx.awx "$ansible_bundle_version"
+}
+
 install_ansible_test_bootstrap() {
   # ansible-test fetches get-pip.py from the internet for every venv it makes; give it a local one.
   local cache_dir=~/.ansible/test/cache pip_version
@@ -79,6 +100,7 @@ install_ansible_test_bootstrap() {
 install_debian_packages
 install_venv
 install_community_libvirt
+install_awx_collection
 install_ansible_test_bootstrap
 "$repo/tools/sync-collection.sh"
 log "ready"

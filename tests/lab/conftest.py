@@ -9,6 +9,7 @@ and checks that nothing of it remains.
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -69,6 +70,56 @@ class Lab:
         completed = run(["ip", "netns", "exec", self.facts["net_namespace"], sys.executable, REPO / "lab" / "probe.py", address,
                          "--count", count, "--rate", rate, "--duration", duration])
         return json.loads(completed.stdout)
+
+
+    def hypervisor_running(self, guest):
+        """The hypervisor whose libvirtd runs ``guest`` (read through the lab's sockets, no SSH), or None."""
+        import libvirt  # pylint: disable=import-outside-toplevel
+        for hv, uri in self.facts["uris"].items():
+            connection = libvirt.open(uri)
+            try:
+                if guest in [d.name() for d in connection.listAllDomains(libvirt.VIR_CONNECT_LIST_DOMAINS_ACTIVE)]:
+                    return hv
+            finally:
+                connection.close()
+        return None
+
+    def start_probe(self, guest, rate=200):
+        """Probe the guest in the background; ``stop()`` on the returned handle gives the summary (with a timeline)."""
+        address = self.inventory["all"]["children"]["guests"]["hosts"][guest]["nflab_address"]
+        process = subprocess.Popen(["ip", "netns", "exec", self.facts["net_namespace"], sys.executable,
+                                    str(REPO / "lab" / "probe.py"), address, "--rate", str(rate)],
+                                   stdout=subprocess.PIPE, text=True)
+        return Probe(process)
+
+    def playbook(self, playbook, extravars, report_dir, background=False):
+        """Run one of the collection's playbooks against the lab, as an operator would."""
+        env = dict(os.environ, PATH="{0}:{1}".format(VENV_BIN, os.environ["PATH"]),
+                   ANSIBLE_CONFIG=str(REPO / "ansible.cfg"), NETFAILOVER_REPORT_DIR=str(report_dir))
+        argv = [str(VENV_BIN / "ansible-playbook"), "-i", str(INVENTORY), str(REPO / "playbooks" / playbook),
+                "-e", json.dumps(extravars)]
+        process = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        return process if background else PlaybookRun(process, report_dir, extravars.get("vm"))
+
+
+class Probe:
+    def __init__(self, process):
+        self.process = process
+
+    def stop(self):
+        self.process.send_signal(signal.SIGTERM)
+        out, _ = self.process.communicate(timeout=30)
+        return json.loads(out)
+
+
+class PlaybookRun:
+    """A finished playbook run: return code, output and the VM's JSON report."""
+
+    def __init__(self, process, report_dir, vm):
+        self.output, _ = process.communicate(timeout=900)
+        self.rc = process.returncode
+        path = Path(report_dir) / "{0}.json".format(vm)
+        self.report = json.loads(path.read_text()) if vm and path.exists() else None
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,257 @@
+# Copyright (c) 2026 netfailover.standby contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Faults injected into real migrations (issue 7): no VM and no connectivity is lost.
+
+Each test runs playbooks/migrate.yml against the lab while a probe on the L2 segment measures the outage,
+injects one fault, and checks that the VM ends running and reachable with a consistent failover topology and
+that the role said what happened in words an operator can act on. Every row (outage, final state, time to
+recover) goes into fault-matrix.json in the lab's state folder and is printed at the end.
+"""
+
+import json
+import time
+import xml.etree.ElementTree as ET
+
+import libvirt
+import pytest
+
+from conftest import LAB_STATE, REPO, run
+
+VM = "vm1"
+OTHER = {"hv1": "hv2", "hv2": "hv1"}
+ROWS = []
+
+
+@pytest.fixture(scope="module", autouse=True)
+def fault_matrix():
+    yield
+    (LAB_STATE / "fault-matrix.json").write_text(json.dumps(ROWS, indent=2))
+    print("\nfault                                   | outcome                    | outage ms | lost | final state      | recover s")
+    for row in ROWS:
+        print("{fault:39} | {outcome:26} | {outage_ms:9} | {lost:4} | {final_state:16} | {recover_s}".format(**row))
+
+
+def connection(lab, hv):
+    return libvirt.open(lab.facts["uris"][hv])
+
+
+def migrate(lab, tmp_path, name, probe=True, vm=VM, background=False, **extravars):
+    """Run migrate.yml for vm from where it runs to the other hypervisor; returns the run (and the probe summary)."""
+    source = lab.hypervisor_running(vm)
+    request = dict({"vm": vm, "source": source, "destination": OTHER[source], "migrate_pf": "pf0"}, **extravars)
+    report_dir = tmp_path / name
+    if background:
+        return lab.playbook("migrate.yml", request, report_dir, background=True), report_dir
+    handle = lab.start_probe(vm) if probe else None
+    result = lab.playbook("migrate.yml", request, report_dir)
+    result.probe = handle.stop() if handle else None
+    result.source = source
+    return result
+
+
+def settle(lab, vm=VM, states=("steady",)):
+    """The VM's final state where it runs, after the run; fails if it is not running anywhere."""
+    hv = lab.hypervisor_running(vm)
+    assert hv, "{0} is not running anywhere".format(vm)
+    result = lab.failover(hv, vm, expect=list(states), timeout=30)
+    return hv, result
+
+
+def record(fault, result, final_state, started=None):
+    ROWS.append({
+        "fault": fault,
+        "outcome": (result.report or {}).get("outcome", "rc={0}".format(result.rc)),
+        "outage_ms": result.probe["longest_gap_ms"] if result.probe else None,
+        "lost": result.probe["lost"] if result.probe else None,
+        "final_state": final_state,
+        "recover_s": round(time.monotonic() - started, 1) if started else (result.report or {}).get("wall_seconds"),
+        "message": (result.report or {}).get("message"),
+    })
+
+
+def assert_reachable(lab, vm=VM):
+    assert lab.probe(vm, count=10)["received"] == 10
+
+
+def test_two_runs_at_once_the_second_refuses(lab, tmp_path):
+    source = lab.hypervisor_running(VM)
+    first, _ = migrate(lab, tmp_path, "first", background=True)
+    lock = LAB_STATE / source / "run-netfailover" / "locks" / VM
+    deadline = time.monotonic() + 120
+    while not lock.exists():
+        assert first.poll() is None and time.monotonic() < deadline, "the first run never took its lock"
+        time.sleep(0.1)
+    second = migrate(lab, tmp_path, "second")
+    output, _ = first.communicate(timeout=600)
+    assert first.returncode == 0, output
+    assert second.rc != 0
+    assert second.report["outcome"] == "refused"
+    assert "Another run is migrating vm1" in second.report["message"] and "Nothing was changed" in second.report["message"]
+    hv, state = settle(lab)
+    assert hv == OTHER[source]  # the first run did its job
+    assert_reachable(lab)
+    record("two runs at once (second refuses)", second, state["state"])
+
+
+def test_destination_libvirtd_stopped_before(lab, tmp_path):
+    source = lab.hypervisor_running(VM)
+    run([REPO / "tools" / "lab.sh", "libvirtd", OTHER[source], "stop"])
+    try:
+        result = migrate(lab, tmp_path, "dest-down")
+    finally:
+        run([REPO / "tools" / "lab.sh", "libvirtd", OTHER[source], "start"])
+    assert result.rc != 0 and result.report["outcome"] == "refused", result.output[-3000:]
+    assert OTHER[source] in result.report["message"]
+    hv, state = settle(lab)
+    assert hv == source
+    assert result.probe["lost"] == 0
+    record("destination libvirtd stopped before", result, state["state"])
+
+
+def test_destination_libvirtd_killed_during_the_migration(lab, tmp_path):
+    source = lab.hypervisor_running(VM)
+    destination = OTHER[source]
+    probe = lab.start_probe(VM)
+    started = time.monotonic()
+    process, report_dir = migrate(lab, tmp_path, "dest-killed", background=True)
+    source_connection = connection(lab, source)
+    try:
+        domain = source_connection.lookupByName(VM)
+        deadline = time.monotonic() + 180
+        while domain.jobInfo()[0] == libvirt.VIR_DOMAIN_JOB_NONE:  # wait for the migration job to start
+            assert process.poll() is None and time.monotonic() < deadline, "the migration never started"
+            time.sleep(0.05)
+        time.sleep(0.5)
+        run([REPO / "tools" / "lab.sh", "libvirtd", destination, "kill"])
+    finally:
+        source_connection.close()
+    output, _ = process.communicate(timeout=600)
+    run([REPO / "tools" / "lab.sh", "libvirtd", destination, "start"])
+    summary = probe.stop()
+    report = json.loads((report_dir / (VM + ".json")).read_text())
+    assert process.returncode != 0, output[-3000:]
+    assert report["outcome"] == "rolled_back", report["message"]
+    assert "Rolled back: vm1 runs on {0} with its VF".format(source) in report["message"]
+    hv, state = settle(lab)
+    assert hv == source
+    assert_reachable(lab)
+    result = type("Run", (), {"report": report, "probe": summary, "rc": process.returncode})
+    record("destination libvirtd killed mid-migration", result, state["state"], started)
+
+
+def test_migration_aborted_by_its_timeout(lab, tmp_path):
+    # 1 MiB/s cannot move 256 MiB in 3 s: live_migrate aborts the job, the VM stays on the source.
+    source = lab.hypervisor_running(VM)
+    result = migrate(lab, tmp_path, "timeout", migrate_timeout=3, migrate_bandwidth_mib=1)
+    assert result.rc != 0
+    assert result.report["outcome"] == "rolled_back", result.report["message"]
+    assert result.report["failed_step"].startswith("Run the live migration")
+    hv, state = settle(lab)
+    assert hv == source
+    assert_reachable(lab)
+    record("migration fails mid-way (timeout abort)", result, state["state"])
+
+
+def test_guest_without_standby_is_refused(lab, tmp_path):
+    name = "vmn1"
+    hv = lab.hypervisor_running(VM)
+    conn = connection(lab, hv)
+    try:
+        # vm1's definition without <teaming>: QEMU does not offer STANDBY, the guest sees two plain NICs.
+        root = ET.fromstring(conn.lookupByName(VM).XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE))
+        root.find("name").text = name
+        root.remove(root.find("uuid"))
+        for interface in root.findall("devices/interface"):
+            interface.find("mac").set("address", "52:54:00:6c:00:31")
+            teaming = interface.find("teaming")
+            if teaming is not None:
+                interface.remove(teaming)
+        cmdline = root.find("os/cmdline")
+        cmdline.text = cmdline.text.replace("192.0.2.11", "192.0.2.31").replace("hostname=vm1", "hostname=" + name)
+        serial = root.find("devices/serial/source")
+        serial.set("path", serial.get("path").replace("vm1", name))
+        domain = conn.defineXML(ET.tostring(root, encoding="unicode"))
+        domain.create()
+        before = domain.XMLDesc(0)
+        deadline = time.monotonic() + 120
+        while lab.failover(hv, name, timeout=0).get("state") != "not_negotiated":  # until its agent answers
+            assert time.monotonic() < deadline, "vmn1's guest agent never answered"
+            time.sleep(2)
+        result = migrate(lab, tmp_path, "no-standby", vm=name, probe=False)
+        assert result.rc != 0 and result.report["outcome"] == "refused"
+        assert "STANDBY" in result.report["message"] and "not negotiated" in result.report["message"]
+        assert domain.isActive() and domain.XMLDesc(0) == before  # nothing changed
+        record("guest without STANDBY (preflight refuses)", result, "not_negotiated")
+    finally:
+        try:
+            domain = conn.lookupByName(name)
+            domain.destroy()
+            domain.undefine()
+        except libvirt.libvirtError:
+            pass
+        conn.close()
+
+
+def test_vf_with_the_wrong_mac_on_the_destination_is_reported(lab, tmp_path):
+    source = lab.hypervisor_running(VM)
+    destination = OTHER[source]
+    primary_xml = (LAB_STATE / "guests" / "vm1-primary.xml").read_text()
+    wrong_xml = primary_xml.replace("52:54:00:6c:00:01", "02:00:00:00:00:99")
+    result = migrate(lab, tmp_path, "wrong-mac", migrate_destination_primary_xml=wrong_xml)
+    assert result.rc != 0
+    assert result.report["outcome"] == "on_destination_without_vf", result.report["message"]
+    assert "not enslaved" in result.report["message"]
+    hv, state = settle(lab, states=("primary_not_enslaved", "standby_only_up"))
+    assert hv == destination
+    assert_reachable(lab)  # on its standby
+    # repair, as the report says: the right VF in place of the wrong one
+    started = time.monotonic()
+    lab.ansible(hv, "netfailover.standby.primary_device", {"name": VM, "alias": "ua-primary0", "state": "absent"})
+    lab.ansible(hv, "netfailover.standby.primary_device", {"name": VM, "alias": "ua-primary0", "state": "present",
+                                                           "xml": primary_xml})
+    lab.ansible(hv, "netfailover.standby.standby_link", {"name": VM, "state": "down"})
+    _hv, repaired = settle(lab)
+    record("VF with the wrong MAC on the destination", result, state["state"] + " -> " + repaired["state"], started)
+
+
+def test_guest_agent_stopped_gives_a_clear_error_not_a_hang(lab, tmp_path):
+    source = lab.hypervisor_running(VM)
+    conn = connection(lab, source)
+    try:
+        domain = conn.lookupByName(VM)
+        # freeze qemu-ga from inside the guest: every later agent command times out
+        lab.command(source, "virsh", "qemu-agent-command", VM,
+                    json.dumps({"execute": "guest-exec", "arguments": {
+                        "path": "/bin/sh", "arg": ["-c", "kill -STOP $(cat /run/qemu-ga.pid)"]}}))
+        started = time.monotonic()
+        result = migrate(lab, tmp_path, "agent-stopped")
+        took = time.monotonic() - started
+        assert result.rc != 0 and result.report["outcome"] == "refused", result.report
+        assert "guest agent" in result.report["message"].lower()
+        assert took < 120  # a bounded wait, not a hang
+        assert result.probe["lost"] == 0  # the guest itself was never touched
+        # recover: a reset restarts the guest (and its agent) with its live definition
+        domain.reset()
+        hv, state = settle(lab)
+        assert hv == source
+        record("guest agent stopped (preflight refuses)", result, state["state"], started)
+    finally:
+        conn.close()
+
+
+def test_guest_that_never_releases_the_vf(lab, tmp_path):
+    source = lab.hypervisor_running(VM)
+    # unbind the guest's driver of the VF's root port: the unplug request is never answered
+    lab.command(source, "virsh", "qemu-agent-command", VM,
+                json.dumps({"execute": "guest-exec", "arguments": {
+                    "path": "/bin/sh", "arg": ["-c", "echo 0000:00:08.0 > /sys/bus/pci/drivers/pcieport/unbind"]}}))
+    result = migrate(lab, tmp_path, "no-unplug", migrate_unplug_timeout=8)
+    assert result.rc != 0
+    assert result.report["outcome"] == "rolled_back", result.report["message"]
+    assert result.report["failed_step"].startswith("Detach the VF")
+    assert "8" in result.report["message"]  # says how long it waited
+    hv, state = settle(lab, states=("steady", "armed"))
+    assert hv == source
+    assert_reachable(lab)
+    record("guest does not release the VF (DEVICE_REMOVED timeout)", result, state["state"])
