@@ -9,5 +9,5 @@ target="$collection_dir"
 mkdir -p "$target"
 rsync -a --delete \
   --exclude=/.cache/ --exclude=/.git/ --exclude=/tests/output/ --exclude=/.ansible/ \
-  --exclude=__pycache__/ --exclude='*.pyc' --exclude=/docs/build/ --exclude=/lab/state/ \
+  --exclude=__pycache__/ --exclude='*.pyc' --exclude=/docs/build/ --exclude=/lab/state/ --exclude=/bench-results/ \
   "$repo/" "$target/"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Run the checks of `make test`. Usage: tools/test.sh all|lint|sanity|units|lab|molecule
+# Run the checks of `make test`. Usage: tools/test.sh all|lint|sanity|units|ecosystem|lab|molecule
 # Every step runs even when an earlier one failed; the exit status is non-zero if any failed.
 set -uo pipefail
 # shellcheck source=tools/env.sh
@@ -32,12 +32,51 @@ lab() { "$repo/tools/lab.sh" test; }
 # Molecule runs from the collection copy; its scenarios call the lab tools of this checkout (NFS_REPO).
 molecule_scenarios() { in_collection env NFS_REPO="$repo" MOLECULE_GLOB='molecule/*/molecule.yml' molecule test --all; }
 
+# The Ansible ecosystem (issue 8), offline: one tests/ecosystem file per step (they read this checkout and the
+# collections tree), the antsibull linters, the documentation site.
+ecosystem_tests() { (cd "$repo" && PYTHONDONTWRITEBYTECODE=1 python -m pytest -p no:cacheprovider -q "tests/ecosystem/$1"); }
+# ansible-builder create -f meta/execution-environment.yml into a temporary context, and its introspection
+execution_environment() { ecosystem_tests test_execution_environment.py; }
+# ansible-doc -t role shows the argument specs; the playbooks' variable tables match the specs
+role_interfaces() { ecosystem_tests test_role_interfaces.py; }
+# ansible-playbook --syntax-check awx/job_templates.yml, and the surveys against AWX's rules and the playbooks
+awx_job_templates() { ecosystem_tests test_awx.py; }
+docs_lint() { in_collection antsibull-docs lint-collection-docs --plugin-docs --check-extra-docs-refs .; }
+# make docs: the HTML site in docs/build/html, with a page for every module, filter and role, and the guide
+docs_site() {
+  "$repo/tools/docs.sh" || return 1
+  local html="$repo/docs/build/html/collections/netfailover/standby" path missing=()
+  for path in "$repo"/plugins/modules/*.py; do [ -s "$html/$(basename "$path" .py)_module.html" ] || missing+=("$path"); done
+  for path in "$repo"/plugins/filter/*.yml; do [ -s "$html/$(basename "$path" .yml)_filter.html" ] || missing+=("$path"); done
+  for path in "$repo"/roles/*/; do [ -s "$html/$(basename "$path")_role.html" ] || missing+=("$path"); done
+  [ -s "$html/docsite/guide_migration.html" ] || missing+=(docs/docsite/rst/guide_migration.rst)
+  grep -q '(docs/build/html/index.html)' "$repo/README.md" || missing+=("README.md's link to docs/build/html/index.html")
+  if [ "${#missing[@]}" -gt 0 ]; then
+    printf 'missing from the documentation site: %s\n' "${missing[@]}"
+    return 1
+  fi
+}
+changelog_lint() { in_collection antsibull-changelog lint; }
+# ansible-galaxy collection build into a temporary folder, then an offline install of the tarball into a clean path
+release_tarball() { ecosystem_tests test_release.py; }
+
+ecosystem_steps() {
+  step execution-environment execution_environment
+  step role-interfaces role_interfaces
+  step awx-job-templates awx_job_templates
+  step docs-lint docs_lint
+  step docs docs_site
+  step changelog-lint changelog_lint
+  step release-tarball release_tarball
+}
+
 "$repo/tools/sync-collection.sh"
 case ${1:-all} in
   all)
     step ansible-lint lint
     step sanity sanity
     step units units
+    ecosystem_steps
     step lab lab
     step molecule molecule_scenarios
     ;;
@@ -46,7 +85,8 @@ case ${1:-all} in
   units) step units units ;;
   lab) step lab lab ;;
   molecule) step molecule molecule_scenarios ;;
-  *) echo "usage: $0 all|lint|sanity|units|lab|molecule" >&2; exit 2 ;;
+  ecosystem) ecosystem_steps ;;
+  *) echo "usage: $0 all|lint|sanity|units|ecosystem|lab|molecule" >&2; exit 2 ;;
 esac
 
 if [ "${#failed[@]}" -gt 0 ]; then

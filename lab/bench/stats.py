@@ -177,6 +177,64 @@ def task_profile(spans, top=None):
     return profile[:top] if top else profile
 
 
+def overlapping(items, start, end):
+    """The items (dicts with start and end; end may be None) whose span meets [start, end]."""
+    return [item for item in items
+            if item["start"] <= end and (item["end"] if item.get("end") is not None else item["start"]) >= start]
+
+
+def task_profile_runs(runs, top=None):
+    """Per task name, the median over runs of the seconds it took in each run (its results summed), slowest first.
+
+    ``runs`` carry "tasks": [{name, seconds, status}] (the bench's run records)."""
+    per_task = {}
+    for run in runs:
+        totals = {}
+        for task in run.get("tasks") or []:
+            if task.get("status") != "skipped":
+                totals[task["name"]] = totals.get(task["name"], 0.0) + task["seconds"]
+        for name, seconds in totals.items():
+            per_task.setdefault(name, []).append(seconds)
+    profile = [{"name": name, "runs": len(values), "median_s": describe(values)["median"]} for name, values in per_task.items()]
+    profile.sort(key=lambda entry: -entry["median_s"])
+    return profile[:top] if top else profile
+
+
+def step_overheads(steps, report_steps):
+    """Per step of the role: the task's wall seconds (callback) against the seconds its module reported (report).
+
+    overhead_s = wall_s - module_s: Ansible's own time for that step (SSH, module transfer, Python start, libvirt
+    connection, result handling). A step whose module reports no seconds counts whole as overhead."""
+    walls = {}
+    for step in steps:
+        walls.setdefault(step["step"], []).append(step["seconds"])
+    rows = []
+    for entry in report_steps:
+        if not walls.get(entry["step"]):
+            continue
+        wall = walls[entry["step"]].pop(0)
+        module = entry.get("seconds")
+        module = float(module) if module not in (None, "") else None
+        rows.append({"step": entry["step"], "wall_s": wall, "module_s": module,
+                     "overhead_s": round(wall - (module or 0.0), 3)})
+    return rows
+
+
+def merge_step_overheads(runs):
+    """Medians over runs of each step's wall, module and overhead seconds, in the order the steps ran."""
+    order = []
+    values = {}
+    for run in runs:
+        for row in run.get("step_overheads") or []:
+            if row["step"] not in values:
+                order.append(row["step"])
+                values[row["step"]] = {"wall_s": [], "module_s": [], "overhead_s": []}
+            for key in ("wall_s", "module_s", "overhead_s"):
+                values[row["step"]][key].append(row[key])
+    return [dict({key: describe(values[step][key])["median"] for key in ("wall_s", "module_s", "overhead_s")}, step=step)
+            for step in order]
+
+
 # --- the migrate role's report ----------------------------------------------------------------------------
 
 def report_summary(report):

@@ -27,7 +27,7 @@ CHAR_WIDTH = 6.2  # rough width of one character at font-size 11, to keep step l
 STEP_COLOURS = ("#4e79a7", "#f28e2b", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac")
 
 
-def reply_runs(replies, interval_ms, tolerance=2.5):
+def reply_runs(replies, interval_ms, tolerance=4.0):
     """Stretches of replies with no gap longer than ``tolerance`` probe intervals: [(first, last), ...]."""
     runs = []
     limit = tolerance * interval_ms / 1000.0
@@ -77,28 +77,40 @@ class _Svg:
             self.parts.append("<{0} {1}>{2}</{0}>".format(tag, attrs, escape(str(text))))
 
 
+def _text_x(x, text, right_edge):
+    """Text start and anchor so that a label near the right edge ends there instead of running off the picture."""
+    if x + len(text) * CHAR_WIDTH > right_edge:
+        return round(min(x, right_edge), 2), "end"
+    return round(x, 2), None
+
+
 def _panel(svg, panel, top, scale, width):
     """Draws one panel from y=top; returns the panel's height."""
     x0 = LEFT
+    right_edge = x0 + width
     svg.add("text", panel["label"], x=x0, y=top + 14, font_size=13, font_weight="bold", class_="panel-label")
     notes = "  |  ".join(panel.get("notes") or [])
     svg.add("text", notes, x=x0, y=top + 30, font_size=11, fill="#333", class_="panel-notes")
-    lane_top = top + 40
+    gaps = panel.get("gaps") or []
+    longest = max(gaps, key=lambda g: g["ms"]) if gaps else None
+    labelled = [dict(gap, text="{0:g} ms{1}".format(gap["ms"], " (longest)" if gap is longest else ""))
+                for gap in gaps if gap["ms"] >= LABEL_GAP_MS or gap is longest]
+    gap_rows = label_rows(labelled, scale)
+    rows_above = 1 + max([row for row, _item in gap_rows] or [0])
+    lane_top = top + 36 + rows_above * 12
+    for row, gap in gap_rows:
+        x, anchor = _text_x(x0 + gap["start"] * scale, gap["text"], right_edge)
+        svg.add("text", gap["text"], x=x, y=lane_top - 3 - row * 12, font_size=10, fill="#b00", text_anchor=anchor,
+                class_="gap-label")
     duration = panel["duration"]
     svg.add("rect", x=x0, y=lane_top, width=round(duration * scale, 2), height=REPLY_LANE, fill="#f3f3f3",
             stroke="#ccc", class_="reply-lane")
     for first, last in reply_runs(panel.get("replies") or [], panel["interval_ms"]):
         svg.add("rect", x=round(x0 + first * scale, 2), y=lane_top, width=round(max(1.0, (last - first) * scale), 2),
                 height=REPLY_LANE, fill="#59a14f", class_="reply-run")
-    gaps = panel.get("gaps") or []
-    longest = max(gaps, key=lambda g: g["ms"]) if gaps else None
     for gap in gaps:
         svg.add("rect", x=round(x0 + gap["start"] * scale, 2), y=lane_top, width=round(max(1.0, (gap["end"] - gap["start"]) * scale), 2),
                 height=REPLY_LANE, fill="#e15759", class_="gap", data_ms=gap["ms"])
-        if gap["ms"] >= LABEL_GAP_MS or gap is longest:
-            text = "{0:g} ms{1}".format(gap["ms"], " (longest)" if gap is longest else "")
-            svg.add("text", text, x=round(x0 + gap["start"] * scale, 2), y=lane_top - 2, font_size=10, fill="#b00",
-                    class_="gap-label")
     steps_top = lane_top + REPLY_LANE + 8
     steps = panel.get("steps") or []
     colour = {}
@@ -111,21 +123,25 @@ def _panel(svg, panel, top, scale, width):
         end = step["end"] if step.get("end") is not None else step["start"]
         svg.add("rect", x=round(x0 + step["start"] * scale, 2), y=y, width=round(max(1.5, (end - step["start"]) * scale), 2),
                 height=5, fill=colour[step["step"]], class_="step", data_step=step["step"])
-        svg.add("text", step["step"], x=round(x0 + step["start"] * scale, 2), y=y + 14, font_size=11, fill="#222",
-                class_="step-label")
+        x, anchor = _text_x(x0 + step["start"] * scale, step["step"], right_edge)
+        svg.add("text", step["step"], x=x, y=y + 14, font_size=11, fill="#222", text_anchor=anchor, class_="step-label")
     bottom = steps_top + rows * STEP_ROW + 4
     for step in steps:
         x = round(x0 + step["start"] * scale, 2)
         svg.add("line", x1=x, y1=lane_top - 2, x2=x, y2=bottom, stroke=colour[step["step"]], stroke_width=1,
                 stroke_dasharray="3,2", class_="step-marker", data_step=step["step"])
-    marker_top = bottom + 2
-    for marker in panel.get("markers") or []:
+    markers = [dict(marker, start=marker["time"], text=marker["name"]) for marker in panel.get("markers") or []]
+    marker_rows = label_rows(markers, scale)
+    marker_height = (1 + max([row for row, _item in marker_rows] or [0])) * 12
+    for row, marker in marker_rows:
         x = round(x0 + marker["time"] * scale, 2)
-        svg.add("line", x1=x, y1=lane_top - 6, x2=x, y2=marker_top + 4, stroke="#000", stroke_width=1.5, class_="marker",
+        svg.add("line", x1=x, y1=lane_top - 6, x2=x, y2=bottom + 4 + row * 12, stroke="#000", stroke_width=1.5, class_="marker",
                 data_name=marker["name"])
-        svg.add("text", marker["name"], x=x + 2, y=marker_top + 14, font_size=10, fill="#000", class_="marker-label")
-    axis_y = marker_top + 22
-    svg.add("line", x1=x0, y1=axis_y, x2=round(x0 + width, 2), y2=axis_y, stroke="#888", class_="axis")
+        text_x, anchor = _text_x(x + 2, marker["name"], right_edge)
+        svg.add("text", marker["name"], x=text_x, y=bottom + 14 + row * 12, font_size=10, fill="#000", text_anchor=anchor,
+                class_="marker-label")
+    axis_y = bottom + marker_height + 10
+    svg.add("line", x1=x0, y1=axis_y, x2=round(right_edge, 2), y2=axis_y, stroke="#888", class_="axis")
     step = tick_step(width / scale)
     second = 0
     while second * scale <= width:

@@ -94,6 +94,7 @@ class PrimaryDevice:
                         self.detach(where)
             except LibvirtCollectionError as error:
                 error.result = dict(result, **self.progress(error.result))
+                error.result["changed"] = bool(self.actions)  # what was done before the failure
                 raise
         if self.check_mode:
             after = {where: (xml if present else None) if where in todo else before[where] for where in wanted}

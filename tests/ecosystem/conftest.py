@@ -55,7 +55,9 @@ def playbook_header(playbook):
         if not line.startswith("#"):
             break
         match = HEADER_LINE.match(line)
-        if match:
+        if table and re.match(r"^#\s{20,}\S", line):  # a continuation line of the previous variable
+            table[list(table)[-1]]["text"] += " " + line[1:].strip()
+        elif match:
             target = re.match(r"({0}_[a-z_]+)\b".format(PLAYBOOK_ROLES[playbook]), match["text"])
             table[match["name"]] = {"required": bool(match["required"]), "text": match["text"],
                                     "target": target.group(1) if target else None}

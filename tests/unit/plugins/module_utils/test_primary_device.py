@@ -186,6 +186,7 @@ def test_libvirt_refusal_is_translated_and_keeps_partial_results():
         run(domain, options())
     assert error.value.message.startswith("Could not attach device ua-primary0 to domain vm1 (live): unsupported configuration")
     assert error.value.result["before"] == {"live": None} and "total_seconds" in error.value.result["timings"]
+    assert error.value.result["changed"] is False and error.value.result["actions"] == []
 
 
 # --- detach -----------------------------------------------------------------------------------------------------

@@ -1,0 +1,527 @@
+# Copyright (c) 2026 netfailover.standby contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""`make bench` (tools/bench.sh runs `python -m lab.bench.run` from the repository root, as root).
+
+Per rep (BENCH_REPS, default 3), one live migration of vm1 each, with a UDP probe at BENCH_RATE (default 200) probes/s
+on the lab's L2 segment for the whole migration:
+  baseline  the seed's bash procedure (lab/bench/seed_migrate.sh) over SSH, then the same final guest check as ours
+            (guest_failover_info expect=steady, through ansible-playbook);            lab BENCH_PREFIX (nflabb)
+  manual    playbooks/migrate.yml, the role's manual dance;                            same lab
+  teaming   playbooks/migrate.yml -e variant=teaming (QEMU unplugs the VF);            lab BENCH_TEAMING_PREFIX (nflabbt)
+Each run migrates vm1 from where it runs to the other hypervisor, so directions alternate; the order of the variants
+alternates between reps (drift). Fleet (BENCH_FLEET_SIZES, default 1,2,4; empty skips it): lab BENCH_FLEET_PREFIX
+(nflabf) with 4 guests; for k VMs, the other 4-k are parked on hv2 first (all four guests always run: the same load
+for every k); ours = playbooks/evacuate.yml hv1 -> hv2 with parallel=k, baseline = the seed's script in a loop over
+the same k VMs back hv2 -> hv1 (the two hypervisors are symmetric), then the same final check.
+
+Writes bench-results/<timestamp>/results.json, timeline-<variant>-<rep>.svg per run, timeline-rep<rep>.svg (all
+variants of a rep side by side), and the logs; prints the table. Labs the bench brought up are taken down at the end
+(BENCH_KEEP_LABS=1 keeps them); a lab that was up before is reused and left up.
+"""
+
+import datetime
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+from pathlib import Path
+
+from . import stats, timeline_svg
+
+REPO = Path(__file__).resolve().parents[2]
+VENV_BIN = Path(sys.executable).parent
+STEP_VARS = stats.load_step_vars(REPO / "roles" / "migrate" / "vars" / "main.yml")
+SEED_SCRIPT = REPO / "lab" / "bench" / "seed_migrate.sh"
+HYPERVISORS = ("hv1", "hv2")
+VM = "vm1"
+
+
+def log(message):
+    print("bench: " + message, flush=True)
+
+
+def env_list(name, default):
+    value = os.environ.get(name, default)
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def other(hv):
+    return "hv2" if hv == "hv1" else "hv1"
+
+
+class Config:
+    def __init__(self):
+        self.reps = int(os.environ.get("BENCH_REPS", "3"))
+        self.rate = float(os.environ.get("BENCH_RATE", "200"))
+        self.variants = env_list("BENCH_VARIANTS", "baseline,manual,teaming")
+        self.fleet_sizes = [int(n) for n in env_list("BENCH_FLEET_SIZES", "1,2,4")]
+        self.prefix = os.environ.get("BENCH_PREFIX", "nflabb")
+        self.teaming_prefix = os.environ.get("BENCH_TEAMING_PREFIX", "nflabbt")
+        self.fleet_prefix = os.environ.get("BENCH_FLEET_PREFIX", "nflabf")
+        # wait: the one wait the lab forces between the seed's detach and its migration; none: the seed's order unmodified
+        self.seed_wait = os.environ.get("BENCH_SEED_WAIT", "wait")
+        self.keep_labs = os.environ.get("BENCH_KEEP_LABS", "") == "1"
+        self.settle = float(os.environ.get("BENCH_SETTLE", "2"))
+        stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+        self.out = Path(os.environ.get("BENCH_OUT") or REPO / "bench-results" / stamp)
+
+    def as_dict(self):
+        return {key: str(value) if isinstance(value, Path) else value for key, value in vars(self).items()}
+
+
+def run(argv, env=None, stdin=None, timeout=900, check=False):
+    """Run a command (argv list, no shell); returns the CompletedProcess with text output."""
+    completed = subprocess.run([str(a) for a in argv], env=env, input=stdin, text=True, capture_output=True, timeout=timeout,
+                               check=False)
+    if check and completed.returncode != 0:
+        raise RuntimeError("{0} failed ({1}): {2}{3}".format(" ".join(map(str, argv)), completed.returncode,
+                                                             completed.stdout[-2000:], completed.stderr[-2000:]))
+    return completed
+
+
+# --- a lab --------------------------------------------------------------------------------------------------
+
+
+class Lab:
+    """One lab (tools/lab.sh with its own NFLAB_PREFIX), reached like the playbooks reach it: over its SSH config."""
+
+    def __init__(self, prefix, variant="manual", guests=1):
+        self.prefix = prefix
+        self.variant = variant
+        self.guests = guests
+        self.state = Path("/var/lib") / prefix
+        self.brought_up = False
+
+    def env(self):
+        env = {k: v for k, v in os.environ.items() if k not in ("NFS_LAB_STATE", "NFLAB_VARIANT", "NFLAB_GUESTS")}
+        env.update(NFLAB_PREFIX=self.prefix, NFLAB_VARIANT=self.variant, NFLAB_GUESTS=str(self.guests))
+        return env
+
+    def status(self):
+        completed = run([REPO / "tools" / "lab.sh", "status"], env=self.env(), timeout=300)
+        try:
+            return json.loads(completed.stdout[completed.stdout.index("{"):])
+        except ValueError:
+            return {"healthy": False, "guests": {}}
+
+    def up(self):
+        """Reuses a running lab of the right variant and size whose guests are steady (on either hypervisor: a bench
+        leaves them where the last migration put them); otherwise tools/lab.sh up (re)builds it."""
+        current = self.status()
+        running = all(current.get("namespaces", {}).values()) and all(current.get("processes", {}).values()) and \
+            bool(current.get("processes"))
+        guests = current.get("guests", {})
+        usable = running and current.get("variant") == self.variant and len(guests) == self.guests and \
+            all(g.get("state") == "steady" for g in guests.values())
+        log("lab {0}: {1}".format(self.prefix, "already up, reused" if usable else "bringing it up"))
+        if not usable:
+            run([REPO / "tools" / "lab.sh", "up"], env=self.env(), timeout=1800, check=True)
+            self.brought_up = not running  # a lab that ran before stays up afterwards
+        facts = json.loads((self.state / "lab.json").read_text())
+        self.net_namespace = facts["net_namespace"]  # pylint: disable=attribute-defined-outside-init
+        self.inventory_data = json.loads((self.state / "inventory.json").read_text())  # pylint: disable=attribute-defined-outside-init
+
+    def down(self):
+        log("lab {0}: taking it down".format(self.prefix))
+        run([REPO / "tools" / "lab.sh", "down"], env=self.env(), timeout=600)
+
+    @property
+    def inventory(self):
+        return self.state / "inventory.json"
+
+    def hostvars(self, group, host):
+        return self.inventory_data["all"]["children"][group]["hosts"][host]
+
+    def ssh(self, hv, *argv, stdin=None, timeout=600):
+        return run(["ssh", "-F", self.state / "ssh" / "config", hv] + list(argv), stdin=stdin, timeout=timeout)
+
+    def running_on(self):
+        """{vm: hypervisor} of the running guests."""
+        where = {}
+        for hv in HYPERVISORS:
+            for name in self.ssh(hv, "virsh", "list", "--name", "--state-running", timeout=120).stdout.split():
+                where[name] = hv
+        return where
+
+    def wait_steady(self, placement, timeout=180):
+        """Waits until every guest of ``placement`` ({vm: hv}) runs there in its steady state."""
+        deadline = time.monotonic() + timeout
+        seen = {}
+        while time.monotonic() < deadline:
+            seen = self.status().get("guests", {})
+            if all(seen.get(vm) == {"hypervisor": hv, "state": "steady"} for vm, hv in placement.items()):
+                return True
+            time.sleep(2)
+        log("lab {0}: not steady after {1} s: {2}".format(self.prefix, timeout, seen))
+        return False
+
+
+# --- the probe ---------------------------------------------------------------------------------------------
+
+
+class Probe:
+    """lab/probe.py in the lab's network namespace, started before a migration, stopped with SIGTERM after it."""
+
+    def __init__(self, lab, address, rate):
+        self.argv = ["ip", "netns", "exec", lab.net_namespace, "python3", REPO / "lab" / "probe.py", address,
+                     "--rate", rate, "--timeline"]
+        self.process = None
+
+    def __enter__(self):
+        # ip netns exec runs the probe in place, so this pid is the probe's own
+        self.process = subprocess.Popen([str(a) for a in self.argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(1.0)  # replies flowing before the migration starts
+        return self
+
+    def stop(self):
+        if self.process.poll() is None:
+            os.kill(self.process.pid, signal.SIGTERM)
+        out, err = self.process.communicate(timeout=60)
+        try:
+            return stats.parse_probe(out)
+        except ValueError as error:
+            raise RuntimeError("probe failed: {0} {1}".format(error, err[-500:])) from error
+
+    def __exit__(self, *exc):
+        if self.process and self.process.poll() is None:
+            os.kill(self.process.pid, signal.SIGTERM)
+            self.process.communicate(timeout=60)
+
+
+# --- the runs --------------------------------------------------------------------------------------------
+
+
+class Bench:
+    def __init__(self, config):
+        self.config = config
+        self.out = config.out
+        for sub in ("logs", "events", "reports", "probes"):
+            (self.out / sub).mkdir(parents=True, exist_ok=True)
+        self.runs = []
+        self.fleet = []
+        self.panels = {}
+
+    def ansible_env(self, report_dir=None, events=None):
+        env = {k: v for k, v in os.environ.items() if not k.startswith("NFLAB_")}
+        env.update(ANSIBLE_CONFIG=str(REPO / "ansible.cfg"), PATH="{0}:{1}".format(VENV_BIN, os.environ["PATH"]),
+                   ANSIBLE_CALLBACK_PLUGINS=str(REPO / "lab" / "bench" / "callbacks"), ANSIBLE_CALLBACKS_ENABLED="bench_steps")
+        if report_dir:
+            env["NETFAILOVER_REPORT_DIR"] = str(report_dir)
+        if events:
+            env["NFLAB_BENCH_EVENTS"] = str(events)
+        return env
+
+    def write_log(self, name, *parts):
+        (self.out / "logs" / (name + ".log")).write_text("\n".join(p or "" for p in parts))
+
+    # the baseline ---------------------------------------------------------------------------------------
+
+    def seed(self, lab, vm, source, destination, wait=None):
+        """The seed's script for one VM: source part, then (if the migration worked) the destination part.
+        Returns (ok, markers, text)."""
+        script = SEED_SCRIPT.read_text()
+        guest = lab.hostvars("guests", vm)
+        address = lab.hostvars("hypervisors", destination)["nflab_mgmt_address"]
+        src = lab.ssh(source, "bash", "-s", "--", "source", vm, address, guest["nflab_primary_xml"], "pf0",
+                      wait or self.config.seed_wait, stdin=script)
+        text = "# {0} (source part)\n{1}{2}".format(source, src.stdout, src.stderr)
+        if src.returncode != 0:
+            # Like the seed, the script does not clean up; put the VM back in its steady state where it still runs.
+            back = lab.ssh(source, "bash", "-s", "--", "destination", vm, guest["nflab_primary_xml"], stdin=script)
+            text += "# {0} (migration failed: VF back, standby down, as the seed's destination part does)\n{1}{2}".format(
+                source, back.stdout, back.stderr)
+            return False, stats.parse_seed_markers(src.stdout), text
+        dst = lab.ssh(destination, "bash", "-s", "--", "destination", vm, guest["nflab_primary_xml"], stdin=script)
+        text += "# {0} (destination part)\n{1}{2}".format(destination, dst.stdout, dst.stderr)
+        return dst.returncode == 0, stats.parse_seed_markers(src.stdout + dst.stdout), text
+
+    def verify(self, lab, vms, host, name):
+        """The role's last check, run the way ours runs it: guest_failover_info expect=steady through ansible-playbook."""
+        play = [{"name": "Verify the migrated guests", "hosts": host, "gather_facts": False, "tasks": [
+            {"name": "Verify that the guest is in its steady state", "netfailover.standby.guest_failover_info":
+             {"name": "{{ item }}", "expect": ["steady"], "timeout": 60}, "loop": list(vms)}]}]
+        with tempfile.NamedTemporaryFile("w", suffix=".yml", dir=self.out, delete=False) as handle:
+            handle.write(json.dumps(play))  # JSON is YAML
+        completed = run([VENV_BIN / "ansible-playbook", "-i", lab.inventory, handle.name], env=self.ansible_env(), timeout=600)
+        os.unlink(handle.name)
+        self.write_log(name + "-verify", completed.stdout, completed.stderr)
+        return completed.returncode == 0
+
+    def run_baseline(self, lab, rep, source, destination):
+        name = "baseline-{0}".format(rep)
+        address = lab.hostvars("guests", VM)["nflab_address"]
+        with Probe(lab, address, self.config.rate) as probe:
+            started = time.time()
+            ok, markers, text = self.seed(lab, VM, source, destination)
+            script_end = time.time()
+            verified = self.verify(lab, [VM], destination, name) if ok else False
+            finished = time.time()
+            time.sleep(1.0)
+            result = probe.stop()
+        jobinfo = stats.parse_domjobinfo(lab.ssh(destination, "virsh", "domjobinfo", "--completed", VM).stdout) if ok else {}
+        self.write_log(name, text, json.dumps(jobinfo, indent=2))
+        failed = stats.failed_seed_steps(markers)
+        run_record = self.record("baseline", rep, source, destination, result, ok and verified, started, finished,
+                                 error=None if ok and verified else "failed steps: {0}; verified: {1}".format(failed, verified))
+        run_record.update(downtime_ms=jobinfo.get("downtime_ms"), script_s=round(script_end - started, 3),
+                          verify_s=round(finished - script_end, 3), seed_wait=self.config.seed_wait,
+                          steps=[dict(s, seconds=None if s["end"] is None else round(s["end"] - s["start"], 3)) for s in markers])
+        origin = result["started_epoch"]
+        steps = [{"step": s["step"], "start": s["start"] - origin, "end": (s["end"] or s["start"]) - origin} for s in markers]
+        markers_rel = [{"name": "script start", "time": started - origin}, {"name": "script end", "time": script_end - origin},
+                       {"name": "verified", "time": finished - origin}]
+        self.finish(run_record, result, steps, markers_rel, "baseline (seed script)")
+        return run_record
+
+    # ours ------------------------------------------------------------------------------------------------
+
+    def playbook(self, lab, name, playbook, extra):
+        report_dir = self.out / "reports" / name
+        events = self.out / "events" / (name + ".jsonl")
+        argv = [VENV_BIN / "ansible-playbook", "-i", lab.inventory, REPO / "playbooks" / playbook]
+        for key, value in extra.items():
+            argv += ["-e", "{0}={1}".format(key, value)]
+        started = time.time()
+        completed = run(argv, env=self.ansible_env(report_dir, events), timeout=1800)
+        finished = time.time()
+        self.write_log(name, completed.stdout, completed.stderr)
+        event_list = stats.parse_events(events.read_text()) if events.exists() else []
+        reports = {path.stem: json.loads(path.read_text()) for path in report_dir.glob("*.json")} if report_dir.exists() else {}
+        return completed.returncode == 0, started, finished, event_list, reports
+
+    def run_ours(self, lab, variant, rep, source, destination):
+        name = "{0}-{1}".format(variant, rep)
+        address = lab.hostvars("guests", VM)["nflab_address"]
+        extra = {"vm": VM, "source": source, "destination": destination, "migrate_pf": "pf0"}
+        if variant == "teaming":
+            extra["variant"] = "teaming"
+        with Probe(lab, address, self.config.rate) as probe:
+            ok, started, finished, events, reports = self.playbook(lab, name, "migrate.yml", extra)
+            time.sleep(1.0)
+            result = probe.stop()
+        report = reports.get(VM)
+        summary = stats.report_summary(report) if report else {}
+        ok = ok and summary.get("outcome") == "migrated"
+        run_record = self.record(variant, rep, source, destination, result, ok, started, finished,
+                                 error=None if ok else "playbook failed or outcome {0}".format(summary.get("outcome")))
+        spans = stats.task_spans(events)
+        steps = stats.step_spans(spans, STEP_VARS, host=VM)
+        run_record.update(downtime_ms=summary.get("downtime_ms"), role_wall_s=summary.get("role_wall_s"),
+                          report_steps=summary.get("steps"),
+                          step_walls=[{"step": s["step"], "wall_s": s["seconds"]} for s in steps],
+                          step_overheads=stats.step_overheads(steps, summary.get("steps") or []),
+                          tasks=[{"name": s["name"], "seconds": s["seconds"], "status": s["status"]} for s in spans])
+        run_record.update(stats.time_split(run_record["wall_s"], summary.get("waiting_s")))
+        origin = result["started_epoch"]
+        book_start, _book_end = stats.playbook_span(events)
+        markers = [{"name": "ansible-playbook start", "time": started - origin}]
+        if book_start:
+            markers.append({"name": "playbook start", "time": book_start - origin})
+        markers.append({"name": "verified (exit)", "time": finished - origin})
+        gap = run_record.get("longest_gap")
+        if gap:
+            where = stats.overlapping(spans, origin + gap["start"], origin + gap["end"])
+            run_record["outage_during_tasks"] = [s["name"] for s in where]
+        rel = [{"step": s["step"], "start": s["start"] - origin, "end": s["end"] - origin} for s in steps]
+        self.finish(run_record, result, rel, markers, "ours: migrate.yml, {0}".format(variant))
+        return run_record
+
+    # shared ---------------------------------------------------------------------------------------------
+
+    def record(self, variant, rep, source, destination, probe, ok, started, finished, error=None):
+        gaps = stats.reply_gaps(probe["timeline"], probe["interval_ms"], sent=probe["sent"])
+        longest = stats.longest_gap(gaps)
+        return {"variant": variant, "rep": rep, "direction": "{0}->{1}".format(source, destination), "ok": bool(ok),
+                "error": error, "outage_ms": probe["longest_gap_ms"], "lost": probe["lost"], "sent": probe["sent"],
+                "interval_ms": probe["interval_ms"], "rtt_ms_max": probe.get("rtt_ms_max"),
+                "wall_s": round(finished - started, 3), "started": started, "finished": finished,
+                "longest_gap": longest, "gaps_over_50ms": [g for g in gaps if g["ms"] >= 50]}
+
+    def finish(self, run_record, probe, steps, markers, label):
+        gap = run_record.get("longest_gap")
+        run_record["outage_during_steps"] = [s["step"] for s in stats.overlapping(steps, gap["start"], gap["end"])] if gap else []
+        gaps = run_record["gaps_over_50ms"]
+        duration = (probe["timeline"][-1][0] if probe["timeline"] else 0) + 0.5
+        notes = ["{0} {1}".format(run_record["direction"], "ok" if run_record["ok"] else "FAILED: " + str(run_record["error"])),
+                 "longest gap {0:g} ms".format(run_record["outage_ms"]), "lost {0}".format(run_record["lost"]),
+                 "libvirt downtime {0} ms".format(run_record.get("downtime_ms")), "wall {0:.1f} s".format(run_record["wall_s"])]
+        panel = {"label": "{0} (rep {1})".format(label, run_record["rep"]), "duration": max(duration, markers[-1]["time"] + 0.5),
+                 "interval_ms": probe["interval_ms"], "replies": [t for t, _seq in probe["timeline"]],
+                 "gaps": gaps, "steps": steps, "markers": markers, "notes": notes}
+        (self.out / "probes" / "{0}-{1}.json".format(run_record["variant"], run_record["rep"])).write_text(json.dumps(probe))
+        (self.out / "probes" / "panel-{0}-{1}.json".format(run_record["variant"], run_record["rep"])).write_text(json.dumps(panel))
+        name = "timeline-{0}-{1}.svg".format(run_record["variant"], run_record["rep"])
+        (self.out / name).write_text(timeline_svg.build([panel], "{0}, rep {1}".format(label, run_record["rep"])))
+        self.panels.setdefault(run_record["rep"], []).append(panel)
+        self.runs.append(run_record)
+        log("{0} rep {1} {2}: {3}, outage {4:g} ms, lost {5}, downtime {6} ms, wall {7:.1f} s{8}".format(
+            run_record["variant"], run_record["rep"], run_record["direction"], "ok" if run_record["ok"] else "FAILED",
+            run_record["outage_ms"], run_record["lost"], run_record.get("downtime_ms"), run_record["wall_s"],
+            "" if run_record["ok"] else " ({0})".format(run_record["error"])))
+
+    # the phases -----------------------------------------------------------------------------------------
+
+    def migrations(self, labs):
+        variants = [v for v in ("baseline", "manual", "teaming") if v in self.config.variants]
+        for rep in range(1, self.config.reps + 1):
+            order = variants if rep % 2 else list(reversed(variants))
+            for variant in order:
+                lab = labs["teaming" if variant == "teaming" else "manual"]
+                source = lab.running_on().get(VM)
+                if source is None or not lab.wait_steady({VM: source}):
+                    log("{0} rep {1}: {2} is not steady in lab {3}; skipped".format(variant, rep, VM, lab.prefix))
+                    self.runs.append({"variant": variant, "rep": rep, "ok": False, "error": "guest not steady before the run"})
+                    continue
+                time.sleep(self.config.settle)
+                try:
+                    if variant == "baseline":
+                        self.run_baseline(lab, rep, source, other(source))
+                    else:
+                        self.run_ours(lab, variant, rep, source, other(source))
+                except Exception as error:  # pylint: disable=broad-except
+                    log("{0} rep {1}: {2}".format(variant, rep, error))
+                    self.runs.append({"variant": variant, "rep": rep, "ok": False, "error": str(error),
+                                      "traceback": traceback.format_exc()})
+            panels = self.panels.get(rep, [])
+            if panels:
+                (self.out / "timeline-rep{0}.svg".format(rep)).write_text(
+                    timeline_svg.build(panels, "Rep {0}: guest network during live migration (probe {1:g}/s)".format(rep, self.config.rate)))
+
+    def place(self, lab, wanted):
+        """Moves guests (untimed, with the seed's script) until each runs where ``wanted`` says; waits for steady."""
+        current = lab.running_on()
+        for vm, hv in sorted(wanted.items()):
+            if current.get(vm) != hv:
+                ok, _markers, text = self.seed(lab, vm, current[vm], hv, wait="wait")
+                if not ok:
+                    raise RuntimeError("could not place {0} on {1}: {2}".format(vm, hv, text[-1500:]))
+        if not lab.wait_steady(wanted):
+            raise RuntimeError("guests not steady after placing them: {0}".format(wanted))
+
+    def fleet_phase(self, lab):
+        vms = ["vm{0}".format(i) for i in range(1, 5)]
+        for count in self.config.fleet_sizes:
+            moving = vms[:count]
+            row = {"vms": count, "ours_s": None, "baseline_s": None}
+            try:
+                self.place(lab, {vm: ("hv1" if vm in moving else "hv2") for vm in vms})
+                time.sleep(self.config.settle)
+                name = "fleet-{0}".format(count)
+                ok, started, finished, _events, reports = self.playbook(
+                    lab, name, "evacuate.yml", {"source": "hv1", "destination": "hv2", "parallel": count, "migrate_pf": "pf0"})
+                outcomes = {vm: reports.get(vm, {}).get("outcome") for vm in moving}
+                row.update(ours_ok=ok and all(o == "migrated" for o in outcomes.values()), ours_s=round(finished - started, 3),
+                           ours_outcomes=outcomes, ours_vm_wall_s={vm: reports.get(vm, {}).get("wall_seconds") for vm in moving},
+                           ours_downtime_ms={vm: reports.get(vm, {}).get("libvirt_downtime_ms") for vm in moving})
+                log("fleet {0}: ours {1:.1f} s {2}".format(count, row["ours_s"], outcomes))
+                if not lab.wait_steady({vm: "hv2" for vm in vms}):
+                    raise RuntimeError("guests not steady on hv2 after the evacuation")
+                time.sleep(self.config.settle)
+                started = time.time()
+                texts = []
+                all_ok = True
+                for vm in moving:
+                    ok, _markers, text = self.seed(lab, vm, "hv2", "hv1")
+                    all_ok = all_ok and ok
+                    texts.append(text)
+                verified = self.verify(lab, moving, "hv1", "fleet-baseline-{0}".format(count))
+                finished = time.time()
+                self.write_log("fleet-baseline-{0}".format(count), *texts)
+                row.update(baseline_ok=all_ok and verified, baseline_s=round(finished - started, 3))
+                log("fleet {0}: baseline loop {1:.1f} s ({2})".format(count, row["baseline_s"], "ok" if row["baseline_ok"] else "FAILED"))
+            except Exception as error:  # pylint: disable=broad-except
+                log("fleet {0}: {1}".format(count, error))
+                row["error"] = str(error)
+            self.fleet.append(row)
+
+    def results(self):
+        ok_runs = [r for r in self.runs if "outage_ms" in r]
+        summary = stats.summarise_runs(ok_runs)
+        for run_record in self.runs:
+            if "outage_ms" not in run_record:  # failed before measuring
+                summary.setdefault(run_record["variant"], {"runs": 0, "failed": 0})
+        ratios = stats.paired_ratios(ok_runs)
+        ours = [r for r in ok_runs if r["variant"] != "baseline" and r.get("ok")]
+        return {"meta": {"config": self.config.as_dict(), "load_average": os.getloadavg(),
+                         "git_head": run(["git", "-C", REPO, "rev-parse", "HEAD"]).stdout.strip(),
+                         "finished": datetime.datetime.now().isoformat(timespec="seconds")},
+                "summary": summary, "paired_ratios": ratios, "targets": stats.targets(summary, ratios),
+                "fleet": stats.fleet_summary(self.fleet) if self.fleet else None,
+                "profile": {variant: {"tasks": stats.task_profile_runs([r for r in ours if r["variant"] == variant], top=15),
+                                      "step_overheads": stats.merge_step_overheads([r for r in ours if r["variant"] == variant])}
+                            for variant in ("manual", "teaming")},
+                "runs": self.runs}
+
+    def print_results(self, results):
+        variants = [v for v in ("baseline", "manual", "teaming") if v in results["summary"]]
+        print("\n" + stats.results_table(results["summary"], results["paired_ratios"], variants))
+        print("(medians [min-max] over the reps; 'x baseline' = median of per-rep ratios to the baseline of the same rep)")
+        for variant, judged in results["targets"].items():
+            print("targets {0}: outage <= libvirt downtime + 2 intervals: {1} ({2} <= {3}); outage <= half baseline: {4}; "
+                  "wall <= baseline: {5}".format(
+                      variant, stats.fmt(judged["outage_le_downtime_plus_2_intervals"]["met"]),
+                      stats.fmt(judged["outage_le_downtime_plus_2_intervals"]["value_ms"]),
+                      stats.fmt(judged["outage_le_downtime_plus_2_intervals"]["bound_ms"]),
+                      stats.fmt(judged["outage_le_half_baseline"]["met"]), stats.fmt(judged["wall_le_baseline"]["met"])))
+        for run_record in self.runs:
+            if "outage_ms" in run_record:
+                print("outage {0} rep {1}: {2:g} ms during {3}".format(run_record["variant"], run_record["rep"], run_record["outage_ms"],
+                                                                       ", ".join(run_record.get("outage_during_steps") or ["-"])))
+        if results["fleet"]:
+            print("\n" + stats.fleet_table(results["fleet"]))
+            target = results["fleet"]["target_4_vms_le_2x_one"]
+            print("target 4 VMs <= 2 x one VM: {0} ({1})".format(stats.fmt(target["met"]), stats.fmt(target["value"], 2)))
+        for variant, profile in results["profile"].items():
+            if profile["step_overheads"]:
+                print("\n{0}: per step, median wall s (task) vs module-reported s".format(variant))
+                print(stats.format_table(["step", "task wall s", "module s", "overhead s"],
+                                         [[s["step"], stats.fmt(s["wall_s"], 2), stats.fmt(s["module_s"], 2), stats.fmt(s["overhead_s"], 2)]
+                                          for s in profile["step_overheads"]]))
+            if profile["tasks"]:
+                print("\n{0}: slowest tasks (median s per run)".format(variant))
+                print(stats.format_table(["task", "median s"], [[t["name"][:100], stats.fmt(t["median_s"], 2)] for t in profile["tasks"]]))
+        print("\nresults: {0}".format(self.out / "results.json"))
+
+
+def main():
+    config = Config()
+    config.out.mkdir(parents=True, exist_ok=True)
+    bench = Bench(config)
+    log("results in {0}; reps {1}; variants {2}; fleet {3}".format(config.out, config.reps, config.variants, config.fleet_sizes))
+    labs = {}
+    started_labs = []
+    try:
+        if "baseline" in config.variants or "manual" in config.variants:
+            labs["manual"] = Lab(config.prefix, "manual")
+        if "teaming" in config.variants:
+            labs["teaming"] = Lab(config.teaming_prefix, "teaming")
+        for lab in labs.values():
+            lab.up()
+            started_labs.append(lab)
+        bench.migrations(labs)
+        for lab in labs.values():
+            if lab.brought_up and not config.keep_labs:
+                lab.down()
+                started_labs.remove(lab)
+        if config.fleet_sizes:
+            fleet_lab = Lab(config.fleet_prefix, "manual", guests=4)
+            fleet_lab.up()
+            started_labs.append(fleet_lab)
+            bench.fleet_phase(fleet_lab)
+    finally:
+        results = bench.results()
+        (config.out / "results.json").write_text(json.dumps(results, indent=2, default=str))
+        for lab in started_labs:
+            if lab.brought_up and not config.keep_labs:
+                lab.down()
+    bench.print_results(results)
+    return 0 if all(r.get("ok") for r in bench.runs) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

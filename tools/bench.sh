@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# `make bench`: guest network outage and wall time of a live migration, the seed's bash procedure against the
+# collection's playbooks (manual and teaming), and a fleet evacuation; prints a table and writes
+# bench-results/<timestamp>/ (results.json, SVG timelines, logs). Not part of `make test`; it takes a while.
+# Settings (environment): BENCH_REPS (3), BENCH_RATE (200 probes/s), BENCH_VARIANTS (baseline,manual,teaming),
+# BENCH_FLEET_SIZES (1,2,4; empty skips the fleet), BENCH_PREFIX (nflabb), BENCH_TEAMING_PREFIX (nflabbt),
+# BENCH_FLEET_PREFIX (nflabf), BENCH_SEED_WAIT (wait|none), BENCH_KEEP_LABS (1 keeps the labs up), BENCH_OUT.
+set -euo pipefail
+# shellcheck source=tools/env.sh
+. "$(dirname "$0")/env.sh"
+"$repo/tools/sync-collection.sh"
+cd "$repo"
+exec "$venv/bin/python" -m lab.bench.run "$@"
