@@ -50,7 +50,15 @@ def observe(read, expect=None, timeout=0.0, interval=0.5, classify_options=None,
     reads = 0
     while True:
         read_started = clock()
-        topology = read()
+        try:
+            topology = read()
+        except LibvirtCollectionError as error:
+            # a guest agent that is not up yet (the guest is booting) is worth waiting for, up to the timeout
+            if clock() - started >= timeout:
+                raise LibvirtCollectionError("{0} (waited {1:.1f} s)".format(error.message, clock() - started),
+                                             error_code=error.error_code) from error
+            sleep(interval)
+            continue
         reads += 1
         read_seconds = clock() - read_started
         classification = classify(topology, **classify_options)

@@ -1,0 +1,85 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 netfailover.standby contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""observe(): read, classify, wait for an expected state on a fake clock; topologies captured from the lab."""
+
+from pathlib import Path
+
+import pytest
+
+from ansible_collections.netfailover.standby.plugins.module_utils.guest_failover import observe
+from ansible_collections.netfailover.standby.plugins.module_utils.guest_topology import parse_sysfs_walk
+from ansible_collections.netfailover.standby.plugins.module_utils.libvirt_connection import LibvirtCollectionError
+
+FIXTURES = Path(__file__).parent / "fixtures" / "topologies"
+STEADY = parse_sysfs_walk((FIXTURES / "lab_steady__tcg_guest_on_hv1.txt").read_text())
+ARMED = parse_sysfs_walk((FIXTURES / "lab_armed__standby_link_up.txt").read_text())
+AGENT_DOWN = LibvirtCollectionError("Could not talk to the guest agent of domain vm1: not connected", error_code=86)
+
+
+class FakeClock:
+    """Time passes only when the code sleeps (or a read takes `read_cost`)."""
+
+    def __init__(self):
+        self.now = 100.0
+
+    def __call__(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.now += seconds
+
+
+def reader(clock, sequence, read_cost=0.1):
+    items = iter(sequence)
+
+    def read():
+        clock.now += read_cost
+        item = next(items)
+        if isinstance(item, Exception):
+            raise item
+        return item
+
+    return read
+
+
+@pytest.mark.parametrize("sequence, expect, reads, state", [
+    ([STEADY], None, 1, "steady"),                       # no expectation: one read
+    ([STEADY], ["steady"], 1, "steady"),
+    ([ARMED, ARMED, STEADY], ["steady"], 3, "steady"),   # waits for the transition
+    ([AGENT_DOWN, AGENT_DOWN, ARMED], ["armed"], 1, "armed"),  # the agent comes up while waiting
+])
+def test_observe_reaches_the_expected_state(sequence, expect, reads, state):
+    clock = FakeClock()
+    result = observe(reader(clock, sequence), expect=expect, timeout=10, interval=0.5, clock=clock, sleep=clock.sleep, domain="vm1")
+    assert result["state"] == state
+    assert result["reads"] == reads
+    assert result["failover"]["state"] == state
+    assert ("message" in result) == bool(expect)
+
+
+def test_observe_fails_with_the_diagnostic_and_the_last_observation():
+    clock = FakeClock()
+    with pytest.raises(LibvirtCollectionError) as error:
+        observe(reader(clock, [STEADY] * 50), expect=["armed"], timeout=2, interval=0.5, clock=clock, sleep=clock.sleep,
+                domain="vm1", tap="vnet3")
+    assert error.value.message.startswith("expected armed but the guest on vm1 is steady")
+    assert "virsh domif-setlink vm1 vnet3 up" in error.value.message
+    assert "(waited 2." in error.value.message
+    assert error.value.result["state"] == "steady"
+    assert error.value.result["reads"] >= 4
+
+
+def test_observe_gives_up_on_an_agent_that_never_answers():
+    clock = FakeClock()
+    with pytest.raises(LibvirtCollectionError) as error:
+        observe(reader(clock, [AGENT_DOWN] * 50), expect=["steady"], timeout=3, interval=0.5, clock=clock, sleep=clock.sleep)
+    assert "guest agent" in error.value.message and "waited 3." in error.value.message
+    assert error.value.error_code == 86
+
+
+def test_observe_without_timeout_does_not_retry_a_failed_read():
+    clock = FakeClock()
+    with pytest.raises(LibvirtCollectionError):
+        observe(reader(clock, [AGENT_DOWN, STEADY]), expect=["steady"], timeout=0, clock=clock, sleep=clock.sleep)
