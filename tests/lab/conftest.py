@@ -76,7 +76,10 @@ class Lab:
         """The hypervisor whose libvirtd runs ``guest`` (read through the lab's sockets, no SSH), or None."""
         import libvirt  # pylint: disable=import-outside-toplevel
         for hv, uri in self.facts["uris"].items():
-            connection = libvirt.open(uri)
+            try:
+                connection = libvirt.open(uri)
+            except libvirt.libvirtError:
+                continue  # its libvirtd is stopped (a fault test): it runs nothing we can see
             try:
                 if guest in [d.name() for d in connection.listAllDomains(libvirt.VIR_CONNECT_LIST_DOMAINS_ACTIVE)]:
                     return hv
