@@ -71,7 +71,6 @@ class Lab:
                          "--count", count, "--rate", rate, "--duration", duration])
         return json.loads(completed.stdout)
 
-
     def hypervisor_running(self, guest):
         """The hypervisor whose libvirtd runs ``guest`` (read through the lab's sockets, no SSH), or None."""
         import libvirt  # pylint: disable=import-outside-toplevel
@@ -111,7 +110,7 @@ class Probe:
 
     def stop(self):
         self.process.send_signal(signal.SIGTERM)
-        out, _ = self.process.communicate(timeout=30)
+        out = self.process.communicate(timeout=30)[0]
         return json.loads(out)
 
 
@@ -119,7 +118,7 @@ class PlaybookRun:
     """A finished playbook run: return code, output and the VM's JSON report."""
 
     def __init__(self, process, report_dir, vm):
-        self.output, _ = process.communicate(timeout=900)
+        self.output = process.communicate(timeout=900)[0]
         self.rc = process.returncode
         path = Path(report_dir) / "{0}.json".format(vm)
         self.report = json.loads(path.read_text()) if vm and path.exists() else None

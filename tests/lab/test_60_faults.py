@@ -76,14 +76,14 @@ def assert_reachable(lab, vm=VM):
 
 def test_two_runs_at_once_the_second_refuses(lab, tmp_path):
     source = lab.hypervisor_running(VM)
-    first, _ = migrate(lab, tmp_path, "first", background=True)
+    first = migrate(lab, tmp_path, "first", background=True)[0]
     lock = LAB_STATE / source / "run-netfailover" / "locks" / VM
     deadline = time.monotonic() + 120
     while not lock.exists():
         assert first.poll() is None and time.monotonic() < deadline, "the first run never took its lock"
         time.sleep(0.1)
     second = migrate(lab, tmp_path, "second")
-    output, _ = first.communicate(timeout=600)
+    output = first.communicate(timeout=600)[0]
     assert first.returncode == 0, output
     assert second.rc != 0
     assert second.report["outcome"] == "refused"
@@ -126,7 +126,7 @@ def test_destination_libvirtd_killed_during_the_migration(lab, tmp_path):
         run([REPO / "tools" / "lab.sh", "libvirtd", destination, "kill"])
     finally:
         source_connection.close()
-    output, _ = process.communicate(timeout=600)
+    output = process.communicate(timeout=600)[0]
     run([REPO / "tools" / "lab.sh", "libvirtd", destination, "start"])
     summary = probe.stop()
     report = json.loads((report_dir / (VM + ".json")).read_text())
@@ -173,11 +173,11 @@ def test_guest_without_standby_is_refused(lab, tmp_path):
         serial.set("path", serial.get("path").replace("vm1", name))
         domain = conn.defineXML(ET.tostring(root, encoding="unicode"))
         domain.create()
-        before = domain.XMLDesc(0)
         deadline = time.monotonic() + 120
         while lab.failover(hv, name, timeout=0).get("state") != "not_negotiated":  # until its agent answers
             assert time.monotonic() < deadline, "vmn1's guest agent never answered"
             time.sleep(2)
+        before = domain.XMLDesc(0)  # once the guest runs (its agent channel is connected)
         result = migrate(lab, tmp_path, "no-standby", vm=name, probe=False)
         assert result.rc != 0 and result.report["outcome"] == "refused"
         assert "STANDBY" in result.report["message"] and "not negotiated" in result.report["message"]
