@@ -35,8 +35,6 @@ from . import stats, timeline_svg
 
 REPO = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
-STEP_VARS = stats.load_step_vars(REPO / "roles" / "migrate" / "vars" / "main.yml")
-SEED_SCRIPT = REPO / "lab" / "bench" / "seed_migrate.sh"
 HYPERVISORS = ("hv1", "hv2")
 VM = "vm1"
 
@@ -69,6 +67,10 @@ class Config:
         self.settle = float(os.environ.get("BENCH_SETTLE", "2"))
         stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
         self.out = Path(os.environ.get("BENCH_OUT") or REPO / "bench-results" / stamp)
+        # The collection the playbooks run: by default a snapshot of this checkout taken when the bench starts (the
+        # shared collections tree changes whenever anyone runs tools/sync-collection.sh); BENCH_COLLECTIONS_PATH
+        # measures another collections tree instead (for example a patched copy).
+        self.collections_path = os.environ.get("BENCH_COLLECTIONS_PATH") or str(self.out / "collection")
 
     def as_dict(self):
         return {key: str(value) if isinstance(value, Path) else value for key, value in vars(self).items()}
@@ -193,6 +195,32 @@ class Probe:
             self.process.communicate(timeout=60)
 
 
+# --- what is measured -------------------------------------------------------------------------------------
+
+
+def snapshot_collection(root):
+    """Copies this checkout into ROOT/ansible_collections/netfailover/standby (what tools/sync-collection.sh copies)
+    and links the other collections of the shared tree (community.libvirt, ...) next to it."""
+    target = Path(root) / "ansible_collections" / "netfailover" / "standby"
+    target.mkdir(parents=True, exist_ok=True)
+    run(["rsync", "-a", "--delete", "--exclude=/.cache/", "--exclude=/.git/", "--exclude=/tests/output/", "--exclude=/.ansible/",
+         "--exclude=__pycache__/", "--exclude=*.pyc", "--exclude=/docs/build/", "--exclude=/lab/state/", "--exclude=/bench-results/",
+         "{0}/".format(REPO), "{0}/".format(target)], check=True)
+    shared = Path(os.environ.get("NFS_COLLECTIONS_ROOT", "/var/cache/netfailover.standby/collections")) / "ansible_collections"
+    for namespace in shared.iterdir() if shared.is_dir() else []:
+        link = Path(root) / "ansible_collections" / namespace.name
+        if namespace.name != "netfailover" and not link.exists():
+            link.symlink_to(namespace)
+    return target
+
+
+def checkout_state():
+    """The commit and the uncommitted changes of the checkout the snapshot was taken from."""
+    head = run(["git", "-C", REPO, "rev-parse", "HEAD"]).stdout.strip()
+    changed = run(["git", "-C", REPO, "status", "--porcelain"]).stdout.splitlines()
+    return {"git_head": head, "uncommitted": changed}
+
+
 # --- the runs --------------------------------------------------------------------------------------------
 
 
@@ -205,10 +233,17 @@ class Bench:
         self.runs = []
         self.fleet = []
         self.panels = {}
+        self.checkout = checkout_state()
+        if not os.environ.get("BENCH_COLLECTIONS_PATH"):
+            snapshot_collection(config.collections_path)
+        self.collection = Path(config.collections_path) / "ansible_collections" / "netfailover" / "standby"
+        self.step_vars = stats.load_step_vars(self.collection / "roles" / "migrate" / "vars" / "main.yml")
+        self.seed_script = self.collection / "lab" / "bench" / "seed_migrate.sh"
 
     def ansible_env(self, report_dir=None, events=None):
         env = {k: v for k, v in os.environ.items() if not k.startswith("NFLAB_")}
-        env.update(ANSIBLE_CONFIG=str(REPO / "ansible.cfg"), PATH="{0}:{1}".format(VENV_BIN, os.environ["PATH"]),
+        env.update(ANSIBLE_CONFIG=str(REPO / "ansible.cfg"), ANSIBLE_COLLECTIONS_PATH=self.config.collections_path,
+                   PATH="{0}:{1}".format(VENV_BIN, os.environ["PATH"]),
                    ANSIBLE_CALLBACK_PLUGINS=str(REPO / "lab" / "bench" / "callbacks"), ANSIBLE_CALLBACKS_ENABLED="bench_steps")
         if report_dir:
             env["NETFAILOVER_REPORT_DIR"] = str(report_dir)
@@ -224,7 +259,7 @@ class Bench:
     def seed(self, lab, vm, source, destination, wait=None):
         """The seed's script for one VM: source part, then (if the migration worked) the destination part.
         Returns (ok, markers, text)."""
-        script = SEED_SCRIPT.read_text()
+        script = self.seed_script.read_text()
         guest = lab.hostvars("guests", vm)
         address = lab.hostvars("hypervisors", destination)["nflab_mgmt_address"]
         src = lab.ssh(source, "bash", "-s", "--", "source", vm, address, guest["nflab_primary_xml"], "pf0",
@@ -283,7 +318,7 @@ class Bench:
     def playbook(self, lab, name, playbook, extra):
         report_dir = self.out / "reports" / name
         events = self.out / "events" / (name + ".jsonl")
-        argv = [VENV_BIN / "ansible-playbook", "-i", lab.inventory, REPO / "playbooks" / playbook]
+        argv = [VENV_BIN / "ansible-playbook", "-i", lab.inventory, self.collection / "playbooks" / playbook]
         for key, value in extra.items():
             argv += ["-e", "{0}={1}".format(key, value)]
         started = time.time()
@@ -310,7 +345,7 @@ class Bench:
         run_record = self.record(variant, rep, source, destination, result, ok, started, finished,
                                  error=None if ok else "playbook failed or outcome {0}".format(summary.get("outcome")))
         spans = stats.task_spans(events)
-        steps = stats.step_spans(spans, STEP_VARS, host=VM)
+        steps = stats.step_spans(spans, self.step_vars, host=VM)
         run_record.update(downtime_ms=summary.get("downtime_ms"), role_wall_s=summary.get("role_wall_s"),
                           report_steps=summary.get("steps"),
                           step_walls=[{"step": s["step"], "wall_s": s["seconds"]} for s in steps],
@@ -447,8 +482,8 @@ class Bench:
                 summary.setdefault(run_record["variant"], {"runs": 0, "failed": 0})
         ratios = stats.paired_ratios(ok_runs)
         ours = [r for r in ok_runs if r["variant"] != "baseline" and r.get("ok")]
-        return {"meta": {"config": self.config.as_dict(), "load_average": os.getloadavg(),
-                         "git_head": run(["git", "-C", REPO, "rev-parse", "HEAD"]).stdout.strip(),
+        return {"meta": {"config": self.config.as_dict(), "load_average": os.getloadavg(), "checkout": self.checkout,
+                         "collections_path": self.config.collections_path,
                          "finished": datetime.datetime.now().isoformat(timespec="seconds")},
                 "summary": summary, "paired_ratios": ratios, "targets": stats.targets(summary, ratios),
                 "fleet": stats.fleet_summary(self.fleet) if self.fleet else None,

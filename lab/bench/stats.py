@@ -183,6 +183,16 @@ def overlapping(items, start, end):
             if item["start"] <= end and (item["end"] if item.get("end") is not None else item["start"]) >= start]
 
 
+HOST_NAMES = re.compile(r"\bhv\d+\b")
+ADDRESSES = re.compile(r"\b\d{1,3}(?:\.\d{1,3}){3}\b")
+
+
+def normalize_task_name(name):
+    """A task name with the hypervisors and addresses it was templated with replaced (HV, ADDR), so that the same
+    task in both directions of a migration counts as one."""
+    return ADDRESSES.sub("ADDR", HOST_NAMES.sub("HV", name))
+
+
 def task_profile_runs(runs, top=None):
     """Per task name, the median over runs of the seconds it took in each run (its results summed), slowest first.
 
@@ -192,7 +202,8 @@ def task_profile_runs(runs, top=None):
         totals = {}
         for task in run.get("tasks") or []:
             if task.get("status") != "skipped":
-                totals[task["name"]] = totals.get(task["name"], 0.0) + task["seconds"]
+                name = normalize_task_name(task["name"])
+                totals[name] = totals.get(name, 0.0) + task["seconds"]
         for name, seconds in totals.items():
             per_task.setdefault(name, []).append(seconds)
     profile = [{"name": name, "runs": len(values), "median_s": describe(values)["median"]} for name, values in per_task.items()]

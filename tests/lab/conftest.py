@@ -36,14 +36,14 @@ class Lab:
         self.inventory = json.loads(INVENTORY.read_text())
         self.guests = self.facts["guests"]
 
-    def ansible(self, host, module, args=None, check=False):
-        """Run one module on one inventory host with ansible-playbook; returns its registered result."""
+    def ansible(self, host, module, args=None, check=False, diff=False):
+        """Run one module on one inventory host with ansible-playbook (check and diff mode too); its registered result."""
         env = dict(os.environ, PATH="{0}:{1}".format(VENV_BIN, os.environ["PATH"]))
         with tempfile.TemporaryDirectory() as work:
             result_file = Path(work) / "result.json"
             play = [{"hosts": host, "gather_facts": False, "tasks": [
                 {"name": "Run " + module, module: args or {}, "register": "lab_result", "ignore_errors": True,
-                 "check_mode": check},
+                 "check_mode": check, "diff": diff},
                 {"name": "Save the result", "ansible.builtin.copy": {"content": "{{ lab_result | to_json }}",
                                                                      "dest": str(result_file)},
                  "delegate_to": "localhost"},
@@ -74,6 +74,7 @@ class Lab:
     def hypervisor_running(self, guest):
         """The hypervisor whose libvirtd runs ``guest`` (read through the lab's sockets, no SSH), or None."""
         import libvirt  # pylint: disable=import-outside-toplevel
+        libvirt.registerErrorHandler(lambda _context, _error: None, None)  # a stopped libvirtd is expected here
         for hv, uri in self.facts["uris"].items():
             try:
                 connection = libvirt.open(uri)

@@ -45,21 +45,8 @@ def timed(what):
 
 
 def task(lab, module, args, check=False, diff=False, host=HV):
-    """One module run on a hypervisor through ansible-playbook, with check and diff mode (lab.ansible has no diff)."""
-    env = dict(os.environ, PATH="{0}:{1}".format(VENV_BIN, os.environ["PATH"]))
-    with tempfile.TemporaryDirectory() as work:
-        result_file = Path(work) / "result.json"
-        play = [{"hosts": host, "gather_facts": False, "tasks": [
-            {"name": "Run " + module, module: args, "register": "lab_result", "ignore_errors": True, "check_mode": check, "diff": diff},
-            {"name": "Save the result", "ansible.builtin.copy": {"content": "{{ lab_result | to_json }}", "dest": str(result_file)},
-             "delegate_to": "localhost"},
-        ]}]
-        (Path(work) / "play.yml").write_text(json.dumps(play))
-        completed = run([VENV_BIN / "ansible-playbook", "-i", INVENTORY, Path(work) / "play.yml"], env=env)
-        try:
-            return json.loads(result_file.read_text())
-        except (OSError, ValueError) as error:
-            raise AssertionError("ansible gave no result: {0}\n{1}".format(completed.stdout, completed.stderr)) from error
+    """One module run on a hypervisor through ansible-playbook, with check and diff mode."""
+    return lab.ansible(host, module, args, check=check, diff=diff)
 
 
 def wait_guest(lab, states, timeout=120):

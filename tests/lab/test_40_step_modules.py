@@ -10,14 +10,10 @@ steady on hv1. The measured timings are printed at the end (pytest -s).
 """
 
 import json
-import os
-import tempfile
 import time
 from pathlib import Path
 
 import pytest
-
-from conftest import INVENTORY, VENV_BIN, run
 
 GUEST = "vm1"
 MAC = "52:54:00:6c:00:01"
@@ -26,21 +22,7 @@ TIMINGS = {}
 
 def task(lab, host, module, args, check=False, diff=False):
     """One module of the collection on one hypervisor (ansible-playbook, with check and diff mode); its result."""
-    env = dict(os.environ, PATH="{0}:{1}".format(VENV_BIN, os.environ["PATH"]))
-    with tempfile.TemporaryDirectory() as work:
-        result_file = Path(work) / "result.json"
-        play = [{"hosts": host, "gather_facts": False, "tasks": [
-            {"name": "Run " + module, "netfailover.standby." + module: args, "register": "lab_result", "ignore_errors": True,
-             "check_mode": check, "diff": diff},
-            {"name": "Save the result", "ansible.builtin.copy": {"content": "{{ lab_result | to_json }}", "dest": str(result_file)},
-             "delegate_to": "localhost"},
-        ]}]
-        (Path(work) / "play.yml").write_text(json.dumps(play))
-        completed = run([VENV_BIN / "ansible-playbook", "-i", INVENTORY, Path(work) / "play.yml"], env=env)
-        try:
-            return json.loads(result_file.read_text())
-        except (OSError, ValueError) as error:
-            raise AssertionError("ansible gave no result: {0}\n{1}".format(completed.stdout, completed.stderr)) from error
+    return lab.ansible(host, "netfailover.standby." + module, args, check=check, diff=diff)
 
 
 def ok(result):

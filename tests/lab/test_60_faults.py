@@ -29,7 +29,15 @@ def fault_matrix():
     (LAB_STATE / "fault-matrix.json").write_text(json.dumps(ROWS, indent=2))
     print("\nfault                                   | outcome                    | outage ms | lost | final state      | recover s")
     for row in ROWS:
-        print("{fault:39} | {outcome:26} | {outage_ms:9} | {lost:4} | {final_state:16} | {recover_s}".format(**row))
+        print("{fault:39} | {outcome:26} | {outage_ms!s:9} | {lost!s:4} | {final_state:16} | {recover_s}".format(**row))
+
+
+@pytest.fixture(autouse=True)
+def steady_lab(lab):
+    """Every fault starts from the lab's steady state (lab-up rebuilds the lab when a fault left it otherwise)."""
+    completed = run([REPO / "tools" / "lab.sh", "up"])
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    return lab
 
 
 def connection(lab, hv):
@@ -114,7 +122,8 @@ def test_destination_libvirtd_killed_during_the_migration(lab, tmp_path):
     destination = OTHER[source]
     probe = lab.start_probe(VM)
     started = time.monotonic()
-    process, report_dir = migrate(lab, tmp_path, "dest-killed", background=True)
+    # 10 MiB/s stretches the ~100 MiB transfer over seconds, so the kill lands in the middle of it
+    process, report_dir = migrate(lab, tmp_path, "dest-killed", background=True, migrate_bandwidth_mib=10)
     source_connection = connection(lab, source)
     try:
         domain = source_connection.lookupByName(VM)
@@ -122,7 +131,7 @@ def test_destination_libvirtd_killed_during_the_migration(lab, tmp_path):
         while domain.jobInfo()[0] == libvirt.VIR_DOMAIN_JOB_NONE:  # wait for the migration job to start
             assert process.poll() is None and time.monotonic() < deadline, "the migration never started"
             time.sleep(0.05)
-        time.sleep(0.5)
+        time.sleep(1.0)
         run([REPO / "tools" / "lab.sh", "libvirtd", destination, "kill"])
     finally:
         source_connection.close()
@@ -198,7 +207,7 @@ def test_vf_with_the_wrong_mac_on_the_destination_is_reported(lab, tmp_path):
     destination = OTHER[source]
     primary_xml = (LAB_STATE / "guests" / "vm1-primary.xml").read_text()
     wrong_xml = primary_xml.replace("52:54:00:6c:00:01", "02:00:00:00:00:99")
-    result = migrate(lab, tmp_path, "wrong-mac", migrate_destination_primary_xml=wrong_xml)
+    result = migrate(lab, tmp_path, "wrong-mac", migrate_destination_primary_xml=wrong_xml, migrate_plug_timeout=15)
     assert result.rc != 0
     assert result.report["outcome"] == "on_destination_without_vf", result.report["message"]
     assert "not enslaved" in result.report["message"]

@@ -223,6 +223,12 @@ def test_overlapping_and_profiles():
                        {"name": "y", "seconds": 9.0, "status": "skipped"}]},
             {"tasks": [{"name": "x", "seconds": 5.0, "status": "ok"}]}]
     assert stats.task_profile_runs(runs) == [{"name": "x", "runs": 2, "median_s": 4.0}]
+    both_ways = [{"tasks": [{"name": "Run the live migration of vm1 to qemu+tcp://198.51.100.12/system on hv1", "seconds": 4.0,
+                             "status": "ok"}]},
+                 {"tasks": [{"name": "Run the live migration of vm1 to qemu+tcp://198.51.100.11/system on hv2", "seconds": 6.0,
+                             "status": "ok"}]}]
+    assert stats.task_profile_runs(both_ways) == [
+        {"name": "Run the live migration of vm1 to qemu+tcp://ADDR/system on HV", "runs": 2, "median_s": 5.0}]
 
 
 def test_tables():
