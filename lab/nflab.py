@@ -214,6 +214,9 @@ def create_networks():
         ns(hv_ns, "ip", "link", "add", "pf0", "type", "veth", "peer", "name", "pf0-esw")
         ns(hv_ns, "ip", "link", "set", "pf0", "master", "br0", "up")
         ns(hv_ns, "ip", "link", "set", "pf0-esw", "master", "esw0", "up")
+        # A NIC's embedded switch steers a VF's MAC to the VF whatever it sees on the uplink: esw0 must not learn
+        # the guest's MAC on pf0-esw from frames the host bridge floods back to it.
+        ns(hv_ns, "bridge", "link", "set", "dev", "pf0-esw", "learning", "off")
         ns(hv_ns, "ip", "link", "set", "uplink0", "master", "br0", "up")
 
 

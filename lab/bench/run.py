@@ -64,6 +64,9 @@ class Config:
         # wait: the one wait the lab forces between the seed's detach and its migration; none: the seed's order unmodified
         self.seed_wait = os.environ.get("BENCH_SEED_WAIT", "wait")
         self.keep_labs = os.environ.get("BENCH_KEEP_LABS", "") == "1"
+        # Experiment (not the lab's default): BENCH_ESW_UPLINK_LEARNING=off stops the emulated embedded switch esw0
+        # from learning MACs on its uplink pf0-esw, as a real NIC steers a VF's MAC to the VF whatever the PF sees.
+        self.esw_uplink_learning = os.environ.get("BENCH_ESW_UPLINK_LEARNING", "on")
         self.settle = float(os.environ.get("BENCH_SETTLE", "2"))
         stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
         self.out = Path(os.environ.get("BENCH_OUT") or REPO / "bench-results" / stamp)
@@ -92,10 +95,11 @@ def run(argv, env=None, stdin=None, timeout=900, check=False):
 class Lab:
     """One lab (tools/lab.sh with its own NFLAB_PREFIX), reached like the playbooks reach it: over its SSH config."""
 
-    def __init__(self, prefix, variant="manual", guests=1):
+    def __init__(self, prefix, variant="manual", guests=1, esw_uplink_learning="on"):
         self.prefix = prefix
         self.variant = variant
         self.guests = guests
+        self.esw_uplink_learning = esw_uplink_learning
         self.state = Path("/var/lib") / prefix
         self.brought_up = False
 
@@ -127,10 +131,23 @@ class Lab:
         facts = json.loads((self.state / "lab.json").read_text())
         self.net_namespace = facts["net_namespace"]  # pylint: disable=attribute-defined-outside-init
         self.inventory_data = json.loads((self.state / "inventory.json").read_text())  # pylint: disable=attribute-defined-outside-init
+        self.set_esw_learning()
+
+    def set_esw_learning(self):
+        for hv in HYPERVISORS:
+            self.ssh(hv, "bridge", "link", "set", "dev", "pf0-esw", "learning", self.esw_uplink_learning, timeout=60)
 
     def down(self):
         log("lab {0}: taking it down".format(self.prefix))
         run([REPO / "tools" / "lab.sh", "down"], env=self.env(), timeout=600)
+
+    def rebuild(self):
+        """Down and up again (a lab the bench rebuilt is its own: it is taken down at the end)."""
+        self.down()
+        run([REPO / "tools" / "lab.sh", "up"], env=self.env(), timeout=1800, check=True)
+        self.brought_up = True
+        self.inventory_data = json.loads((self.state / "inventory.json").read_text())  # pylint: disable=attribute-defined-outside-init
+        self.set_esw_learning()
 
     @property
     def inventory(self):
@@ -233,6 +250,7 @@ class Bench:
         self.runs = []
         self.fleet = []
         self.panels = {}
+        self.rebuilt = []  # labs started afresh because a guest was not steady before a run
         self.checkout = checkout_state()
         if not os.environ.get("BENCH_COLLECTIONS_PATH"):
             snapshot_collection(config.collections_path)
@@ -408,10 +426,15 @@ class Bench:
             for variant in order:
                 lab = labs["teaming" if variant == "teaming" else "manual"]
                 source = lab.running_on().get(VM)
-                if source is None or not lab.wait_steady({VM: source}):
-                    log("{0} rep {1}: {2} is not steady in lab {3}; skipped".format(variant, rep, VM, lab.prefix))
-                    self.runs.append({"variant": variant, "rep": rep, "ok": False, "error": "guest not steady before the run"})
-                    continue
+                if source is None or not lab.wait_steady({VM: source}, timeout=60):
+                    # e.g. a guest that crashed after an earlier migration (TCG): start the lab afresh, once
+                    log("{0} rep {1}: {2} is not steady in lab {3}; rebuilding the lab".format(variant, rep, VM, lab.prefix))
+                    self.rebuilt.append({"lab": lab.prefix, "before": "{0} rep {1}".format(variant, rep)})
+                    lab.rebuild()
+                    source = lab.running_on().get(VM)
+                    if source is None or not lab.wait_steady({VM: source}):
+                        self.runs.append({"variant": variant, "rep": rep, "ok": False, "error": "guest not steady before the run"})
+                        continue
                 time.sleep(self.config.settle)
                 try:
                     if variant == "baseline":
@@ -478,12 +501,15 @@ class Bench:
         ok_runs = [r for r in self.runs if "outage_ms" in r]
         summary = stats.summarise_runs(ok_runs)
         for run_record in self.runs:
-            if "outage_ms" not in run_record:  # failed before measuring
-                summary.setdefault(run_record["variant"], {"runs": 0, "failed": 0})
+            if "outage_ms" not in run_record:  # failed before anything was measured: a failed run all the same
+                entry = summary.setdefault(run_record["variant"],
+                                           dict({"runs": 0, "failed": 0}, **{m: stats.describe([]) for m in stats.METRICS}))
+                entry["runs"] += 1
+                entry["failed"] += 1
         ratios = stats.paired_ratios(ok_runs)
         ours = [r for r in ok_runs if r["variant"] != "baseline" and r.get("ok")]
         return {"meta": {"config": self.config.as_dict(), "load_average": os.getloadavg(), "checkout": self.checkout,
-                         "collections_path": self.config.collections_path,
+                         "collections_path": self.config.collections_path, "labs_rebuilt": self.rebuilt,
                          "finished": datetime.datetime.now().isoformat(timespec="seconds")},
                 "summary": summary, "paired_ratios": ratios, "targets": stats.targets(summary, ratios),
                 "fleet": stats.fleet_summary(self.fleet) if self.fleet else None,
@@ -532,9 +558,9 @@ def main():
     started_labs = []
     try:
         if "baseline" in config.variants or "manual" in config.variants:
-            labs["manual"] = Lab(config.prefix, "manual")
+            labs["manual"] = Lab(config.prefix, "manual", esw_uplink_learning=config.esw_uplink_learning)
         if "teaming" in config.variants:
-            labs["teaming"] = Lab(config.teaming_prefix, "teaming")
+            labs["teaming"] = Lab(config.teaming_prefix, "teaming", esw_uplink_learning=config.esw_uplink_learning)
         for lab in labs.values():
             lab.up()
             started_labs.append(lab)
@@ -544,7 +570,7 @@ def main():
                 lab.down()
                 started_labs.remove(lab)
         if config.fleet_sizes:
-            fleet_lab = Lab(config.fleet_prefix, "manual", guests=4)
+            fleet_lab = Lab(config.fleet_prefix, "manual", guests=4, esw_uplink_learning=config.esw_uplink_learning)
             fleet_lab.up()
             started_labs.append(fleet_lab)
             bench.fleet_phase(fleet_lab)

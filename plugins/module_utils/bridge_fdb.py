@@ -42,10 +42,11 @@ def delete_argv(mac, port, master=True, vlan=None, bridge="bridge"):
     return argv
 
 
-def replace_argv(mac, port, master=True, flavour="static", bridge="bridge"):
+def replace_argv(mac, port, master=True, flavour="static", bridge="bridge", sticky=False):
     """``replace`` (create or update), not ``add``: ``add`` fails with "File exists" when the bridge has the MAC
-    on another port (for example learned on the standby's tap), ``replace`` moves it to this port."""
-    return [bridge, "fdb", "replace", mac, "dev", port, _table(master), flavour]
+    on another port (for example learned on the standby's tap), ``replace`` moves it to this port.
+    ``sticky``: the bridge does not move the entry to another port when it sees the MAC there (learning)."""
+    return [bridge, "fdb", "replace", mac, "dev", port, _table(master), flavour] + (["sticky"] if sticky else [])
 
 
 def flavour_of(entry):
@@ -69,13 +70,14 @@ def matching_entries(entries, mac, master=True):
     return found
 
 
-def plan(entries, mac, port, state, master=True, flavour="static", bridge="bridge"):
+def plan(entries, mac, port, state, master=True, flavour="static", bridge="bridge", sticky=False):
     """The commands that bring the FDB to the wanted state (empty when it is there already)."""
     if state == "absent":
         return [delete_argv(mac, port, master, entry.get("vlan"), bridge) for entry in entries]
-    if len(entries) == 1 and flavour_of(entries[0]) == flavour and entries[0].get("vlan") is None:
+    if len(entries) == 1 and flavour_of(entries[0]) == flavour and entries[0].get("vlan") is None and \
+            ("sticky" in entries[0].get("flags", [])) == sticky:
         return []
-    return [replace_argv(mac, port, master, flavour, bridge)]
+    return [replace_argv(mac, port, master, flavour, bridge, sticky)]
 
 
 def describe(entries):
@@ -86,7 +88,8 @@ def describe(entries):
 class FdbEntry:
     """One run of fdb_entry: ``run_command(argv) -> (rc, out, err)``; ``bridge`` and ``ip`` are the tools' paths."""
 
-    def __init__(self, run_command, mac, port, state, master=True, flavour="static", bridge="bridge", ip="ip"):
+    def __init__(self, run_command, mac, port, state, master=True, flavour="static", bridge="bridge", ip="ip", sticky=False):
+        self.sticky = sticky
         self.run_command = run_command
         self.mac = normalize_mac(mac)
         self.port = port
@@ -118,7 +121,7 @@ class FdbEntry:
                 "(for example the PF's port on the host bridge), or set master: false for the device's own FDB.".format(
                     self.port))
         before = self.read()
-        commands = plan(before, self.mac, self.port, self.state, self.master, self.flavour, self.bridge)
+        commands = plan(before, self.mac, self.port, self.state, self.master, self.flavour, self.bridge, self.sticky)
         result = {"changed": bool(commands), "mac": self.mac, "port": self.port, "bridge": bridge_name if self.master else None,
                   "state": self.state, "entries_before": describe(before), "commands": commands}
         if check_mode or not commands:

@@ -67,6 +67,12 @@ options:
     type: str
     choices: [static, permanent, dynamic]
     default: static
+  sticky:
+    description:
+      - With O(state=present), the bridge keeps the entry on O(port) even when it sees O(mac) arrive on another port
+        (C(bridge fdb ... sticky)); a plain V(static) entry moves with learning.
+    type: bool
+    default: false
 seealso:
   - module: netfailover.standby.primary_device
   - name: bridge(8)
@@ -141,6 +147,7 @@ def argument_spec():
         "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
         "master": {"type": "bool", "default": True},
         "flavour": {"type": "str", "choices": ["static", "permanent", "dynamic"], "default": "static"},
+        "sticky": {"type": "bool", "default": False},
     }
 
 
@@ -148,7 +155,7 @@ def run(module):
     params = module.params
     ansible = module.module
     entry = FdbEntry(ansible.run_command, params["mac"], params["port"], params["state"], master=params["master"],
-                     flavour=params["flavour"], bridge=ansible.get_bin_path("bridge", required=True),
+                     flavour=params["flavour"], sticky=params["sticky"], bridge=ansible.get_bin_path("bridge", required=True),
                      ip=ansible.get_bin_path("ip", required=True))
     try:
         result = entry.run(check_mode=module.check_mode)

@@ -93,6 +93,22 @@ def test_plan(entries, state, master, flavour, commands):
     assert bridge_fdb.plan(entries, MAC, "pf0", state, master, flavour, BRIDGE) == commands
 
 
+STATIC = {"mac": MAC, "flags": [], "master": "br0", "state": "static"}
+STICKY = {"mac": MAC, "flags": ["sticky"], "master": "br0", "state": "static"}
+
+
+@pytest.mark.parametrize("entries, sticky, commands", [
+    # a sticky entry is not moved by learning: the pin that holds while the standby link comes up
+    ([], True, [[BRIDGE, "fdb", "replace", MAC, "dev", "pf0", "master", "static", "sticky"]]),
+    ([STATIC], True, [[BRIDGE, "fdb", "replace", MAC, "dev", "pf0", "master", "static", "sticky"]]),
+    ([STICKY], True, []),
+    ([STICKY], False, [[BRIDGE, "fdb", "replace", MAC, "dev", "pf0", "master", "static"]]),
+    ([STATIC], False, []),
+])
+def test_plan_sticky(entries, sticky, commands):
+    assert bridge_fdb.plan(entries, MAC, "pf0", "present", True, "static", BRIDGE, sticky) == commands
+
+
 def test_show_argv():
     assert bridge_fdb.show_argv("pf0", BRIDGE) == [BRIDGE, "-j", "fdb", "show", "dev", "pf0"]
 
