@@ -100,6 +100,7 @@ class FdbEntry:
         self.ip = ip
         self.warnings = []  # the module passes them to AnsibleModule.warn
         self.bridge_name = None
+        self.port_checked = False
 
     def port_bridge(self):
         """The bridge the port belongs to (None when it is no bridge port); fails clearly when the port is missing."""
@@ -108,18 +109,24 @@ class FdbEntry:
         links = parse_json(out, argv)
         return links[0].get("master") if links else None
 
+    def port_bridge_or_fail(self):
+        """The port's bridge; fails (before anything changes) when an entry in a bridge's FDB is wanted on a non-port."""
+        self.bridge_name = self.port_bridge()
+        if self.master and not self.bridge_name:
+            raise LibvirtCollectionError(
+                "{0} is not a bridge port (it has no master), so it has no entry in a bridge's FDB. Give the bridge port "
+                "(for example the PF's port on the host bridge), or set master: false for the device's own FDB.".format(
+                    self.port))
+        self.port_checked = True
+        return self.bridge_name
+
     def read(self):
         argv = show_argv(self.port, self.bridge)
         entries = parse_json(run_checked(self.run_command, argv, "read the FDB of {0}".format(self.port)), argv)
         return matching_entries(entries, self.mac, self.master)
 
     def run(self, check_mode=False):
-        bridge_name = self.bridge_name = self.port_bridge()
-        if self.master and not bridge_name:
-            raise LibvirtCollectionError(
-                "{0} is not a bridge port (it has no master), so it has no entry in a bridge's FDB. Give the bridge port "
-                "(for example the PF's port on the host bridge), or set master: false for the device's own FDB.".format(
-                    self.port))
+        bridge_name = self.bridge_name if self.port_checked else self.port_bridge_or_fail()
         before = self.read()
         commands = plan(before, self.mac, self.port, self.state, self.master, self.flavour, self.bridge, self.sticky)
         result = {"changed": bool(commands), "mac": self.mac, "port": self.port, "bridge": bridge_name if self.master else None,

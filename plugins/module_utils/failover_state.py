@@ -56,6 +56,9 @@ _SLAVE_STATES = {
     (True, False, True): S.PRIMARY_NO_CARRIER,
     (True, False, False): S.BOTH_DOWN,
 }
+# The guest drops frames that arrive on the standby from the moment it enslaves a primary (RX_HANDLER_EXACT):
+# in these states inbound traffic must go to the primary's path.
+PRIMARY_ENSLAVED_STATES = frozenset(state for (enslaved, _p, _s), state in _SLAVE_STATES.items() if enslaved)
 
 # Moves one guest event can make without breaking the TX path, plus recoveries out of an outage
 # (and moves between outage states, which make nothing worse). Staying put is always legal.

@@ -39,9 +39,11 @@ def local_reader(sysfs_root="/sys/class/net"):
 
 
 def observe(read, expect=None, timeout=0.0, interval=0.5, classify_options=None,
-            clock=time.monotonic, sleep=time.sleep, domain="DOMAIN", tap="TAP"):
+            clock=time.monotonic, sleep=time.sleep, domain="DOMAIN", tap="TAP", on_classified=None):
     """Read and classify the topology, polling until it is in one of ``expect`` or ``timeout`` passes.
 
+    ``on_classified(classification)`` is called after every read (a step that must act the moment the guest
+    changes, for example re-pointing the bridge's FDB entry once the guest enslaved a VF).
     Returns the module result. Raises LibvirtCollectionError with the operator diagnostic (and the
     last observation as its partial result) when the expected state does not come.
     """
@@ -62,6 +64,8 @@ def observe(read, expect=None, timeout=0.0, interval=0.5, classify_options=None,
         reads += 1
         read_seconds = clock() - read_started
         classification = classify(topology, **classify_options)
+        if on_classified is not None:
+            on_classified(classification)
         verification = verify(classification, expect, domain=domain, tap=tap) if expect else None
         done = verification is None or verification.ok
         if done or clock() - started >= timeout:
@@ -82,3 +86,39 @@ def observe(read, expect=None, timeout=0.0, interval=0.5, classify_options=None,
             raise LibvirtCollectionError(
                 "{0} (waited {1:.1f} s)".format(verification.message, result["elapsed_seconds"]), result=result)
     return result
+
+
+VERIFY_ARGUMENT_SPEC = {
+    "verify_states": {"type": "list", "elements": "str", "choices": STATE_NAMES, "default": []},
+    "verify_timeout": {"type": "float", "default": 30.0},
+}
+
+
+def verify_after_change(domain, params, check_mode, result, what="the change", reader_factory=None):
+    """The guest check a step module runs after its change (options of the guest_verify doc fragment).
+
+    Sets ``result["guest"]`` to the observation (None when no states were asked for, or in check mode, where
+    nothing changed). Raises LibvirtCollectionError, carrying ``result``, saying what was done and what the
+    guest shows instead.
+    """
+    result["guest"] = None
+    expect = params.get("verify_states") or []
+    if not expect or check_mode:
+        return result
+    name = domain.name()
+    try:
+        observation = observe((reader_factory or agent_reader)(domain), expect=expect, timeout=params["verify_timeout"], interval=0.25,
+                              domain=name)
+    except LibvirtCollectionError as error:
+        result["guest"] = guest_summary(error.result) if error.result else None
+        raise LibvirtCollectionError(
+            "After {0}, domain {1} did not reach {2}: {3}".format(what, name, " or ".join(expect), error.message),
+            result=result) from error
+    result["guest"] = guest_summary(observation)
+    return result
+
+
+def guest_summary(observation):
+    """The part of an observation a step module returns as ``guest``."""
+    keys = ("state", "message", "failover", "reads", "elapsed_seconds")
+    return {key: observation.get(key) for key in keys}

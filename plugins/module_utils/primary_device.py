@@ -7,6 +7,8 @@
 Live and persistent definitions are changed by separate calls (AFFECT_LIVE, then AFFECT_CONFIG): one
 call with both fails with "non unique alias detected" when only one of the definitions holds the device.
 A live detach waits for DEVICE_REMOVED; a live attach waits until the guest has enslaved the new primary.
+Optionally the bridge FDB entry of the guest's MAC is re-pointed at the exact moment the guest switches paths
+(the VF gone, or the VF enslaved): any delay there is an inbound outage, so it is not left to a later task.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from ansible_collections.netfailover.standby.plugins.module_utils.domain_events 
     TIMEOUT,
     DeviceRemovalWatcher,
 )
+from ansible_collections.netfailover.standby.plugins.module_utils.failover_state import PRIMARY_ENSLAVED_STATES
 from ansible_collections.netfailover.standby.plugins.module_utils.libvirt_connection import LibvirtCollectionError
 
 DEFAULT_EXPECT_STATES = ("armed", "steady")
@@ -29,11 +32,14 @@ WHERE = (("live", dd.AFFECT_LIVE), ("persistent", dd.AFFECT_CONFIG))
 class PrimaryDevice:
     """One run of the primary_device module against one domain.
 
-    ``options``: alias, state, xml, live, persistent, timeout, wait_for_guest, expect_states.
+    ``options``: alias, state, xml, live, persistent, timeout, wait_for_guest, expect_states, verify_states,
+    verify_timeout.
     ``reader_factory(domain)`` returns the guest topology reader (the guest agent's sysfs walk by default).
+    ``fdb``: the bridge_fdb.FdbEntry (state present) to switch when the guest switches paths, or None.
     """
 
-    def __init__(self, connection, domain, options, check_mode=False, clock=time.monotonic, reader_factory=None, agent_ping=None):
+    def __init__(self, connection, domain, options, check_mode=False, clock=time.monotonic, reader_factory=None, agent_ping=None,
+                 fdb=None):
         self.connection = connection
         self.domain = domain
         self.name = domain.name()
@@ -49,6 +55,8 @@ class PrimaryDevice:
         self.actions = []
         self.guest_state = None
         self.removal_detected_by = None
+        self.fdb = fdb
+        self.fdb_result = None
 
     # --- reading ---------------------------------------------------------------------------------------
 
@@ -80,6 +88,8 @@ class PrimaryDevice:
 
     def run(self):
         wanted = self.targets()
+        if self.fdb is not None:
+            self.fdb.port_bridge_or_fail()  # a wrong port fails here, before anything changes
         before = self.snapshot(wanted)
         present = self.options["state"] == "present"
         todo = [where for where in wanted if (before[where] is None) == present]
@@ -100,14 +110,35 @@ class PrimaryDevice:
             after = {where: (xml if present else None) if where in todo else before[where] for where in wanted}
         else:
             after = self.snapshot(wanted)
+        if self.fdb is not None and self.fdb_result is None and "live" in wanted:
+            self.switch_fdb("the device was already {0}".format("attached" if present else "detached"))
         result.update(self.progress({}), after=after, present={where: after[where] is not None for where in wanted})
-        return result
+        result["changed"] = result["changed"] or bool(self.fdb_result and self.fdb_result["changed"])
+        what = "{0} {1}".format("attaching" if present else "detaching", self.alias)
+        return guest_failover.verify_after_change(self.domain, self.options, self.check_mode, result, what=what,
+                                                  reader_factory=self.reader_factory)
 
     def progress(self, extra):
         """What every result carries, also a failed one: timings, actions, and what the waits saw."""
         timings = dict(self.timings, total_seconds=round(self.clock() - self.started, 3))
         return dict(extra, timings=timings, actions=list(self.actions), guest_state=self.guest_state,
-                    removal_detected_by=self.removal_detected_by)
+                    removal_detected_by=self.removal_detected_by, fdb=self.fdb_result)
+
+    # --- the inbound switch ------------------------------------------------------------------------------
+
+    def switch_fdb(self, why):
+        """Point the bridge's FDB entry for the guest's MAC at fdb_port (static, sticky), once."""
+        if self.fdb is None or self.fdb_result is not None:
+            return
+        started = self.clock()
+        self.fdb_result = self.fdb.run(check_mode=self.check_mode)
+        if self.fdb_result["changed"] and not self.check_mode:
+            self.timings["fdb_switch_seconds"] = round(self.clock() - started, 3)
+            self.actions.append("pointed the FDB entry of {0} at {1} ({2})".format(self.fdb.mac, self.fdb.port, why))
+
+    def switch_fdb_when_enslaved(self, classification):
+        if classification.state in PRIMARY_ENSLAVED_STATES:
+            self.switch_fdb("the guest enslaved {0}".format(self.alias))
 
     def device_xml(self, todo):
         if not self.options.get("xml"):
@@ -130,6 +161,8 @@ class PrimaryDevice:
         self.timings["request_seconds"] = round(self.clock() - started, 3)
         if wait:
             self.wait_enslaved(started)
+        else:
+            self.switch_fdb("attached, guest not watched")
 
     def guest_agent_answers(self):
         try:
@@ -144,9 +177,10 @@ class PrimaryDevice:
     def wait_enslaved(self, started):
         expect = self.options.get("expect_states") or list(DEFAULT_EXPECT_STATES)
         try:
+            # short polls when the FDB switch waits on the guest: every poll interval is inbound outage
             observed = guest_failover.observe(self.reader_factory(self.domain), expect=expect,
-                                              timeout=self.options["timeout"], interval=0.25,
-                                              domain=self.name)
+                                              timeout=self.options["timeout"], interval=0.05 if self.fdb else 0.25,
+                                              domain=self.name, on_classified=self.switch_fdb_when_enslaved)
         except LibvirtCollectionError as error:
             self.timings["waited_seconds"] = round(self.clock() - started, 3)
             self.guest_state = error.result.get("state")
@@ -188,3 +222,4 @@ class PrimaryDevice:
         self.timings["removed_seconds"] = waited
         self.removal_detected_by = how
         self.actions.append("{0} removed ({1})".format(self.alias, how))
+        self.switch_fdb("{0} is gone".format(self.alias))

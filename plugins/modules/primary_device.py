@@ -23,6 +23,12 @@ description:
     M(netfailover.standby.guest_failover_info). Without an answering guest agent the module warns and does not wait.
   - A device is present when a device with alias O(alias) is in the definition. An existing device is not compared with
     O(xml) and not changed.
+  - With O(fdb_mac) and O(fdb_port), the module also points the host bridge's forwarding (FDB) entry for the guest's
+    MAC at O(fdb_port) (a static, sticky entry) at the moment the guest switches paths. After a live detach that is
+    the C(DEVICE_REMOVED) event (the VF is gone, point the entry at the standby's tap); after a live attach it is
+    the first read that shows the new primary enslaved (the guest now drops frames that arrive on the standby, so
+    point the entry at the VF's PF). Inbound frames follow the bridge's entry, so every moment it lags the guest
+    is a network outage; a separate task after this one would add its whole run time to it.
   - A guest releases a VF by PCI hot-unplug; with native PCIe hot-plug (pciehp) the guest waits about 5 s (the attention
     button delay) before it does. A detach right after an attach may be refused while the guest is still busy.
 author:
@@ -30,13 +36,15 @@ author:
 extends_documentation_fragment:
   - netfailover.standby.connection
   - netfailover.standby.attributes
+  - netfailover.standby.guest_verify
 attributes:
   check_mode:
     support: full
     details: Reads both definitions and reports what would be attached or detached; does not wait.
   diff_mode:
     support: full
-    details: Shows the device XML in each managed definition before and after (null where it is absent).
+    details: Shows the device XML in each managed definition before and after (null where it is absent), and with
+      O(fdb_mac) the FDB entries on O(fdb_port).
   idempotent:
     support: full
     details: A device that is already present (or absent) in a definition is left alone.
@@ -93,8 +101,21 @@ options:
     elements: str
     choices: [not_negotiated, standby_only_up, standby_only_down, steady, armed, primary_no_carrier, both_down,
               primary_not_enslaved, master_admin_down]
+  fdb_mac:
+    description:
+      - The guest's MAC (the standby's, which the VF shares) whose bridge FDB entry the module re-points; see O(fdb_port).
+      - Requires O(fdb_port). Needs iproute2's C(bridge) and C(ip) on the hypervisor.
+    type: str
+  fdb_port:
+    description:
+      - The bridge port the entry for O(fdb_mac) must point at once the guest switched paths. With O(state=absent) the
+        standby's tap (the VF is gone); with O(state=present) the VF's PF port on the bridge (the VF carries traffic).
+      - A port that is not on a bridge fails before anything changes.
+      - Requires O(fdb_mac).
+    type: str
 seealso:
   - module: netfailover.standby.standby_link
+  - module: netfailover.standby.fdb_entry
   - module: netfailover.standby.guest_failover_info
   - name: virDomainDetachDeviceAlias
     description: The libvirt call behind a detach, and its DEVICE_REMOVED event.
@@ -117,6 +138,14 @@ EXAMPLES = r"""
     state: present
     xml: "{{ lookup('ansible.builtin.file', 'vf.xml') }}"
 
+- name: Unplug the VF and point the bridge's entry for the guest at the standby's tap the moment the VF is gone
+  netfailover.standby.primary_device:
+    name: vm1
+    alias: ua-primary0
+    state: absent
+    fdb_mac: "52:54:00:6c:00:01"
+    fdb_port: "{{ standby_up.tap }}"  # registered from netfailover.standby.standby_link
+    verify_states: [standby_only_up]
 - name: Also remove the VF from the persistent definition
   netfailover.standby.primary_device:
     name: vm1
@@ -173,6 +202,10 @@ timings:
       description: How long the module waited before it gave up.
       type: float
       returned: on a timeout
+    fdb_switch_seconds:
+      description: How long re-pointing the FDB entry took (with O(fdb_mac), when it changed).
+      type: float
+      returned: when the FDB entry was re-pointed
     total_seconds:
       description: The whole module run.
       type: float
@@ -188,6 +221,36 @@ removal_detected_by:
   returned: always
   type: str
   sample: DEVICE_REMOVED event
+fdb:
+  description:
+    - The FDB switch with O(fdb_mac), as M(netfailover.standby.fdb_entry) returns it (mac, port, bridge, commands,
+      entries_before, entries_after, changed); null without O(fdb_mac) or when the module failed before the switch.
+  returned: always
+  type: dict
+  sample: {"mac": "52:54:00:6c:00:01", "port": "vnet3", "bridge": "br0", "changed": true, "commands": [["bridge", "fdb", "replace", "52:54:00:6c:00:01", "dev", "vnet3", "master", "static", "sticky"]]}
+guest:
+  description:
+    - The guest's failover state after the change, read through the guest agent when O(verify_states) was given; null
+      otherwise, and in check mode.
+  returned: always
+  type: dict
+  contains:
+    state:
+      description: The failover state, see M(netfailover.standby.guest_failover_info).
+      type: str
+    message:
+      description: The state machine's verdict on the state.
+      type: str
+    failover:
+      description: The classification, as M(netfailover.standby.guest_failover_info) returns it.
+      type: dict
+    reads:
+      description: How many topology reads the check took.
+      type: int
+    elapsed_seconds:
+      description: How long the check took.
+      type: float
+  sample: {"state": "armed", "message": "...", "reads": 1, "elapsed_seconds": 0.21}
 actions:
   description: What the module did, in order.
   returned: always
@@ -197,6 +260,7 @@ actions:
 """
 
 from ansible_collections.netfailover.standby.plugins.module_utils import guest_failover
+from ansible_collections.netfailover.standby.plugins.module_utils.bridge_fdb import FdbEntry
 from ansible_collections.netfailover.standby.plugins.module_utils.domain_events import start_event_loop
 from ansible_collections.netfailover.standby.plugins.module_utils.libvirt_connection import get_domain
 from ansible_collections.netfailover.standby.plugins.module_utils.module import LibvirtModule
@@ -204,7 +268,7 @@ from ansible_collections.netfailover.standby.plugins.module_utils.primary_device
 
 
 def argument_spec():
-    return {
+    return dict({
         "name": {"type": "str", "required": True},
         "alias": {"type": "str", "required": True},
         "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
@@ -214,25 +278,39 @@ def argument_spec():
         "timeout": {"type": "float", "default": 30.0},
         "wait_for_guest": {"type": "bool", "default": True},
         "expect_states": {"type": "list", "elements": "str", "choices": guest_failover.STATE_NAMES},
-    }
+        "fdb_mac": {"type": "str"},
+        "fdb_port": {"type": "str"},
+    }, **guest_failover.VERIFY_ARGUMENT_SPEC)
 
 
 def run(module):
     start_event_loop()  # before the connection opens: libvirt binds a connection to the event loop at open
     domain = get_domain(module.connection, module.params["name"])
-    device = PrimaryDevice(module.connection, domain, module.params, check_mode=module.check_mode)
+    device = PrimaryDevice(module.connection, domain, module.params, check_mode=module.check_mode, fdb=fdb_switch(module))
     try:
         result = device.run()
     finally:
         for warning in device.warnings:
             module.module.warn(warning)
     if module.diff_mode:
-        result["diff"] = {"before": result["before"], "after": result["after"]}
+        before, after = dict(result["before"]), dict(result["after"])
+        if result.get("fdb"):
+            before["fdb"], after["fdb"] = result["fdb"]["entries_before"], result["fdb"]["entries_after"]
+        result["diff"] = {"before": before, "after": after}
     return result
 
 
+def fdb_switch(module):
+    """The FDB entry to re-point when the guest switches paths (fdb_mac, fdb_port), or None."""
+    params, ansible = module.params, module.module
+    if not params["fdb_mac"]:
+        return None
+    return FdbEntry(ansible.run_command, params["fdb_mac"], params["fdb_port"], "present", flavour="static", sticky=True,
+                    bridge=ansible.get_bin_path("bridge", required=True), ip=ansible.get_bin_path("ip", required=True))
+
+
 def main():
-    module = LibvirtModule(argument_spec=argument_spec(), supports_check_mode=True)
+    module = LibvirtModule(argument_spec=argument_spec(), required_together=[("fdb_mac", "fdb_port")], supports_check_mode=True)
     module.run(run)
 
 

@@ -17,11 +17,14 @@ description:
     keeps the alias, tap and PCI address that let libvirt tell the two NICs apart.
   - Only the live state changes; the persistent definition (where the standby usually has C(<link state='down'/>)) is
     left alone.
+  - With O(verify_states), the module then checks the guest's failover state (after V(up) the guest should be
+    V(armed), after V(down) V(steady)).
 author:
   - netfailover.standby contributors (@netfailover)
 extends_documentation_fragment:
   - netfailover.standby.connection
   - netfailover.standby.attributes
+  - netfailover.standby.guest_verify
 attributes:
   check_mode:
     support: full
@@ -107,20 +110,43 @@ link_state:
   returned: success
   type: str
   sample: up
+guest:
+  description:
+    - The guest's failover state after the change, read through the guest agent when O(verify_states) was given; null
+      otherwise, and in check mode.
+  returned: always
+  type: dict
+  contains:
+    state:
+      description: The failover state, see M(netfailover.standby.guest_failover_info).
+      type: str
+    message:
+      description: The state machine's verdict on the state.
+      type: str
+    failover:
+      description: The classification, as M(netfailover.standby.guest_failover_info) returns it.
+      type: dict
+    reads:
+      description: How many topology reads the check took.
+      type: int
+    elapsed_seconds:
+      description: How long the check took.
+      type: float
+  sample: {"state": "armed", "message": "...", "reads": 1, "elapsed_seconds": 0.21}
 """
 
-from ansible_collections.netfailover.standby.plugins.module_utils import domain_devices
+from ansible_collections.netfailover.standby.plugins.module_utils import domain_devices, guest_failover
 from ansible_collections.netfailover.standby.plugins.module_utils.libvirt_connection import get_domain
 from ansible_collections.netfailover.standby.plugins.module_utils.module import LibvirtModule
 
 
 def argument_spec():
-    return {
+    return dict({
         "name": {"type": "str", "required": True},
         "alias": {"type": "str", "default": "ua-standby0"},
         "tap": {"type": "str"},
         "state": {"type": "str", "choices": ["up", "down"], "required": True},
-    }
+    }, **guest_failover.VERIFY_ARGUMENT_SPEC)
 
 
 def run(module):
@@ -129,6 +155,8 @@ def run(module):
     domain = get_domain(module.connection, params["name"])
     result = domain_devices.set_link_state(domain, params["state"], alias=alias, tap=params["tap"],
                                            check_mode=module.check_mode)
+    guest_failover.verify_after_change(domain, params, module.check_mode, result,
+                                       what="setting the standby link {0}".format(params["state"]))
     if module.diff_mode:
         result["diff"] = {"before": {"link_state": result["link_state_before"]}, "after": {"link_state": result["link_state"]}}
     return result

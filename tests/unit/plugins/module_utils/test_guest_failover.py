@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ansible_collections.netfailover.standby.plugins.module_utils.guest_failover import observe
+from ansible_collections.netfailover.standby.plugins.module_utils.guest_failover import observe, verify_after_change
 from ansible_collections.netfailover.standby.plugins.module_utils.guest_topology import parse_sysfs_walk
 from ansible_collections.netfailover.standby.plugins.module_utils.libvirt_connection import LibvirtCollectionError
 
@@ -83,3 +83,43 @@ def test_observe_without_timeout_does_not_retry_a_failed_read():
     clock = FakeClock()
     with pytest.raises(LibvirtCollectionError):
         observe(reader(clock, [AGENT_DOWN, STEADY]), expect=["steady"], timeout=0, clock=clock, sleep=clock.sleep)
+
+
+class NamedDomain:
+    def name(self):
+        return "vm1"
+
+
+def test_observe_calls_back_after_every_classification():
+    clock = FakeClock()
+    seen = []
+    observe(reader(clock, [ARMED, ARMED, STEADY]), expect=["steady"], timeout=5, clock=clock, sleep=clock.sleep,
+            on_classified=lambda classification: seen.append(classification.state.value))
+    assert seen == ["armed", "armed", "steady"]
+
+
+@pytest.mark.parametrize("params, check_mode", [
+    ({"verify_states": [], "verify_timeout": 1.0}, False),       # no states asked for
+    ({"verify_states": ["steady"], "verify_timeout": 1.0}, True),  # check mode changed nothing
+])
+def test_verify_after_change_reads_nothing_when_not_asked(params, check_mode):
+    def never(_domain):
+        raise AssertionError("the guest must not be read")
+    result = verify_after_change(NamedDomain(), params, check_mode, {"changed": True}, reader_factory=never)
+    assert result == {"changed": True, "guest": None}
+
+
+def test_verify_after_change_returns_the_state():
+    result = verify_after_change(NamedDomain(), {"verify_states": ["armed"], "verify_timeout": 1.0}, False,
+                                 {"changed": True}, reader_factory=lambda _domain: lambda: ARMED)
+    assert result["guest"]["state"] == "armed" and result["guest"]["reads"] == 1
+    assert set(result["guest"]) == {"state", "message", "failover", "reads", "elapsed_seconds"}
+
+
+def test_verify_after_change_failure_says_what_was_done_and_keeps_the_result():
+    with pytest.raises(LibvirtCollectionError, match=r"^After setting the link up, domain vm1 did not reach steady: ") as caught:
+        verify_after_change(NamedDomain(), {"verify_states": ["steady"], "verify_timeout": 0.0}, False,
+                            {"changed": True, "link_state": "up"}, what="setting the link up",
+                            reader_factory=lambda _domain: lambda: ARMED)
+    assert caught.value.result["changed"] is True and caught.value.result["link_state"] == "up"
+    assert caught.value.result["guest"]["state"] == "armed"

@@ -9,9 +9,17 @@ from pathlib import Path
 import pytest
 
 from ansible_collections.netfailover.standby.plugins.module_utils import domain_events as de
+from ansible_collections.netfailover.standby.plugins.module_utils.bridge_fdb import FdbEntry
 from ansible_collections.netfailover.standby.plugins.module_utils.guest_topology import parse_sysfs_walk
 from ansible_collections.netfailover.standby.plugins.module_utils.libvirt_connection import LibvirtCollectionError
 from ansible_collections.netfailover.standby.plugins.module_utils.primary_device import PrimaryDevice
+from ansible_collections.netfailover.standby.tests.unit.plugins.module_utils.test_bridge_fdb import (
+    BRIDGE,
+    IP,
+    LEARNED,
+    MAC,
+    Bridge,
+)
 from ansible_collections.netfailover.standby.tests.unit.plugins.fake_libvirt import (
     PRIMARY_XML,
     FakeConnection,
@@ -30,7 +38,7 @@ WITHOUT = domain_xml(primary=False)
 
 def options(**overrides):
     base = {"alias": "ua-primary0", "state": "present", "xml": PRIMARY_XML, "live": True, "persistent": False,
-            "timeout": 2.0, "wait_for_guest": True, "expect_states": None}
+            "timeout": 2.0, "wait_for_guest": True, "expect_states": None, "verify_states": [], "verify_timeout": 1.0}
     base.update(overrides)
     return base
 
@@ -58,7 +66,8 @@ def _topology(fixture):
 # Read from the lab guest (fixtures of test_guest_topology): the guest's real sysfs walk in each state.
 TOPOLOGIES = {"standby_only_up": _topology("lab_standby_only_up__primary_detached.txt"),
               "armed": _topology("lab_armed__after_reattach.txt"),
-              "steady": _topology("lab_steady__tcg_guest_on_hv1.txt")}
+              "steady": _topology("lab_steady__tcg_guest_on_hv1.txt"),
+              "primary_no_carrier": _topology("primary_no_carrier__eth_names.txt")}
 
 
 def run(domain, opts, guest=None, check_mode=False, connection=None, ping=None):
@@ -267,3 +276,93 @@ def test_a_stopped_domain_can_change_its_persistent_definition():
     domain = FakeDomain(active=False, persistent=WITHOUT)
     _device, result = run(domain, options(live=False, persistent=True))
     assert result["changed"] and [c[1] for c in calls(domain, "attachDeviceFlags")] == [CONFIG]
+
+
+# --- the inbound switch (fdb) ------------------------------------------------------------------------------------
+
+
+class SwitchLog:
+    """Records, in one order, the guest reads and the FDB commands, so a test sees when the switch happened."""
+
+    def __init__(self, guest, bridge):
+        self.events = []
+        self.guest = guest
+        self.bridge = bridge
+
+    def factory(self, _domain):
+        def read():
+            self.events.append("read")
+            return self.guest.read()
+        return read
+
+    def run_command(self, argv):
+        if argv[1:3] == ["fdb", "replace"]:
+            self.events.append("fdb replace " + " ".join(argv[3:]))
+        return self.bridge(argv)
+
+
+def fdb_run(domain, opts, log, connection=None, check_mode=False):
+    entry = FdbEntry(log.run_command, MAC, "pf0", "present", flavour="static", sticky=True, bridge=BRIDGE, ip=IP)
+    device = PrimaryDevice(connection or FakeConnection([domain]), domain, opts, check_mode=check_mode,
+                           reader_factory=log.factory, agent_ping=lambda _domain: True, fdb=entry)
+    return device, device.run()
+
+
+def test_detach_points_the_fdb_entry_at_the_new_port_right_after_device_removed():
+    domain = FakeDomain()
+    connection = FakeConnection([domain])
+    removal_by_event(domain, connection)
+    log = SwitchLog(Guest("standby_only_up"), Bridge(LEARNED))
+    original_detach = domain.on_detach
+
+    def on_detach(alias):
+        log.events.append("detach requested")
+        original_detach(alias)
+    domain.on_detach = on_detach
+    _device, result = fdb_run(domain, options(state="absent", verify_states=["standby_only_up"], verify_timeout=1.0), log,
+                              connection=connection)
+    # the switch comes after the removal and before the guest check, not at the end of a later task
+    assert log.events == ["detach requested", "fdb replace {0} dev pf0 master static sticky".format(MAC), "read"]
+    assert result["fdb"]["changed"] is True and result["fdb"]["entries_after"][0]["flavour"] == "static"
+    assert result["actions"][-1] == "pointed the FDB entry of {0} at pf0 (ua-primary0 is gone)".format(MAC)
+    assert "fdb_switch_seconds" in result["timings"]
+    assert result["guest"]["state"] == "standby_only_up"
+
+
+def test_attach_switches_the_fdb_entry_on_the_first_read_that_shows_the_primary_enslaved():
+    domain = FakeDomain(live=WITHOUT)
+    log = SwitchLog(Guest("standby_only_up", "standby_only_up", "primary_no_carrier", "armed"), Bridge(LEARNED))
+    _device, result = fdb_run(domain, options(), log)
+    # primary_no_carrier: the guest already drops what arrives on the standby, so inbound must go to the PF now
+    assert log.events == ["read", "read", "read", "fdb replace {0} dev pf0 master static sticky".format(MAC), "read"]
+    assert result["guest_state"] == "armed" and result["changed"] is True
+
+
+def test_a_wrong_fdb_port_fails_before_anything_changes():
+    domain = FakeDomain()
+    log = SwitchLog(Guest("armed"), Bridge(LEARNED, link="[]"))  # pf0 is no bridge port
+    with pytest.raises(LibvirtCollectionError, match="not a bridge port"):
+        fdb_run(domain, options(state="absent"), log)
+    assert not calls(domain, "detachDeviceAlias")
+
+
+def test_the_fdb_switch_is_idempotent_and_planned_in_check_mode():
+    domain = FakeDomain(live=WITHOUT)
+    bridge = Bridge([{"mac": MAC, "flags": ["sticky"], "master": "br0", "state": "static"}])
+    _device, result = fdb_run(domain, options(state="absent"), SwitchLog(Guest("standby_only_up"), bridge))
+    assert result["changed"] is False and result["fdb"]["commands"] == []
+    bridge = Bridge(LEARNED)
+    _device, result = fdb_run(FakeDomain(), options(state="absent"), SwitchLog(Guest("armed"), bridge), check_mode=True)
+    assert result["changed"] is True and result["fdb"]["commands"][0][1:3] == ["fdb", "replace"]
+    assert not [argv for argv in bridge.commands if argv[1:3] == ["fdb", "replace"]]
+
+
+def test_verify_states_failure_keeps_what_was_done():
+    domain = FakeDomain()
+    connection = FakeConnection([domain])
+    removal_by_event(domain, connection)
+    with pytest.raises(LibvirtCollectionError, match="After detaching ua-primary0, domain .* did not reach steady") as caught:
+        run(domain, options(state="absent", verify_states=["steady"], verify_timeout=0.0), guest=Guest("standby_only_up"),
+            connection=connection)
+    assert caught.value.result["changed"] is True
+    assert caught.value.result["guest"]["state"] == "standby_only_up"

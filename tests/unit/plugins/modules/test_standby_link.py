@@ -4,12 +4,18 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """standby_link through its main(): libvirt's test driver for reads and check mode, a fake domain for the update."""
 
+from pathlib import Path
+
 import pytest
 
+from ansible_collections.netfailover.standby.plugins.module_utils import guest_failover
+from ansible_collections.netfailover.standby.plugins.module_utils.guest_topology import parse_sysfs_walk
 from ansible_collections.netfailover.standby.plugins.modules import standby_link
 from ansible_collections.netfailover.standby.tests.unit.plugins.fake_libvirt import TEST_NODE_URI, FakeDomain, domain_xml
 
 libvirt = pytest.importorskip("libvirt")
+TOPOLOGIES = Path(__file__).parent.parent / "module_utils" / "fixtures" / "topologies"
+ARMED = parse_sysfs_walk((TOPOLOGIES / "lab_armed__standby_link_up.txt").read_text())
 
 
 @pytest.mark.parametrize("args, changed, before, after", [
@@ -56,3 +62,24 @@ def test_the_update_goes_to_the_live_definition(run_module, monkeypatch, args, s
     updates = [c for c in domain.calls if c[0] == "updateDeviceFlags"]
     assert [c[2] for c in updates] == ([libvirt.VIR_DOMAIN_AFFECT_LIVE] if changed else [])
     assert "diff" not in outcome.result
+
+
+def test_verify_states_checks_the_guest_after_the_change(run_module, monkeypatch):
+    domain = FakeDomain(live=domain_xml(link="down"))
+    monkeypatch.setattr(standby_link, "get_domain", lambda connection, name: domain)
+    reads = []
+
+    def reader(_domain):
+        def read():
+            reads.append([c[0] for c in domain.calls].count("updateDeviceFlags"))
+            return ARMED
+        return read
+    monkeypatch.setattr(guest_failover, "agent_reader", reader)
+    outcome = run_module(standby_link.main, dict(uri="test:///default", name="vm1", state="up", verify_states=["armed"]))
+    assert not outcome.failed, outcome.result
+    assert reads == [1]  # read once, after the update
+    assert outcome.result["guest"]["state"] == "armed"
+    outcome = run_module(standby_link.main, dict(uri="test:///default", name="vm1", state="down", verify_states=["steady"],
+                                                 verify_timeout=0))
+    assert outcome.failed and outcome.result["changed"] is True
+    assert outcome.result["msg"].startswith("After setting the standby link down, domain vm1 did not reach steady")
