@@ -64,9 +64,9 @@ class Config:
         # wait: the one wait the lab forces between the seed's detach and its migration; none: the seed's order unmodified
         self.seed_wait = os.environ.get("BENCH_SEED_WAIT", "wait")
         self.keep_labs = os.environ.get("BENCH_KEEP_LABS", "") == "1"
-        # Experiment (not the lab's default): BENCH_ESW_UPLINK_LEARNING=off stops the emulated embedded switch esw0
-        # from learning MACs on its uplink pf0-esw, as a real NIC steers a VF's MAC to the VF whatever the PF sees.
-        self.esw_uplink_learning = os.environ.get("BENCH_ESW_UPLINK_LEARNING", "on")
+        # off, the lab's own setting: the emulated embedded switch esw0 does not learn MACs on its uplink pf0-esw, as a
+        # real NIC steers a VF's MAC to the VF whatever the PF sees. on: an experiment (a plain learning switch there).
+        self.esw_uplink_learning = os.environ.get("BENCH_ESW_UPLINK_LEARNING", "off")
         self.settle = float(os.environ.get("BENCH_SETTLE", "2"))
         stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
         self.out = Path(os.environ.get("BENCH_OUT") or REPO / "bench-results" / stamp)
@@ -95,7 +95,7 @@ def run(argv, env=None, stdin=None, timeout=900, check=False):
 class Lab:
     """One lab (tools/lab.sh with its own NFLAB_PREFIX), reached like the playbooks reach it: over its SSH config."""
 
-    def __init__(self, prefix, variant="manual", guests=1, esw_uplink_learning="on"):
+    def __init__(self, prefix, variant="manual", guests=1, esw_uplink_learning="off"):
         self.prefix = prefix
         self.variant = variant
         self.guests = guests

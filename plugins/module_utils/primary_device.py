@@ -22,7 +22,7 @@ from ansible_collections.netfailover.standby.plugins.module_utils.domain_events 
     TIMEOUT,
     DeviceRemovalWatcher,
 )
-from ansible_collections.netfailover.standby.plugins.module_utils.failover_state import PRIMARY_ENSLAVED_STATES
+from ansible_collections.netfailover.standby.plugins.module_utils.failover_state import PRIMARY_ENSLAVED_STATES, classify
 from ansible_collections.netfailover.standby.plugins.module_utils.libvirt_connection import LibvirtCollectionError
 
 DEFAULT_EXPECT_STATES = ("armed", "steady")
@@ -111,6 +111,9 @@ class PrimaryDevice:
         else:
             after = self.snapshot(wanted)
         if self.fdb is not None and self.fdb_result is None and "live" in wanted:
+            # already attached (QEMU plugs the VF back itself with teaming): switch once the guest enslaved it
+            if present and not self.check_mode and self.options["wait_for_guest"] and self.guest_agent_answers():
+                self.wait_enslaved(self.clock())
             self.switch_fdb("the device was already {0}".format("attached" if present else "detached"))
         result.update(self.progress({}), after=after, present={where: after[where] is not None for where in wanted})
         result["changed"] = result["changed"] or bool(self.fdb_result and self.fdb_result["changed"])
@@ -135,6 +138,16 @@ class PrimaryDevice:
         if self.fdb_result["changed"] and not self.check_mode:
             self.timings["fdb_switch_seconds"] = round(self.clock() - started, 3)
             self.actions.append("pointed the FDB entry of {0} at {1} ({2})".format(self.fdb.mac, self.fdb.port, why))
+
+    def switch_fdb_when_released(self, read_guest, started):
+        """One read of the guest during a detach: switch once its failover master no longer has the VF enslaved."""
+        try:
+            classification = classify(read_guest())
+        except LibvirtCollectionError:
+            return  # the guest agent is busy or slow while the guest unplugs: DEVICE_REMOVED still switches
+        if classification.state not in PRIMARY_ENSLAVED_STATES:
+            self.timings["released_seconds"] = round(self.clock() - started, 3)
+            self.switch_fdb("the guest released {0}".format(self.alias))
 
     def switch_fdb_when_enslaved(self, classification):
         if classification.state in PRIMARY_ENSLAVED_STATES:
@@ -164,13 +177,14 @@ class PrimaryDevice:
         else:
             self.switch_fdb("attached, guest not watched")
 
-    def guest_agent_answers(self):
+    def guest_agent_answers(self, consequence=None):
         try:
             self.agent_ping(self.domain)
         except LibvirtCollectionError as error:
-            self.warnings.append(
-                "The guest agent of domain {0} does not answer ({1}); not waiting for the guest to enslave {2}. Verify "
-                "the guest yourself, for example with guest_failover_info.".format(self.name, error.message, self.alias))
+            consequence = consequence or ("not waiting for the guest to enslave {0}. Verify the guest yourself, for "
+                                          "example with guest_failover_info".format(self.alias))
+            self.warnings.append("The guest agent of domain {0} does not answer ({1}); {2}.".format(
+                self.name, error.message, consequence))
             return False
         return True
 
@@ -199,12 +213,23 @@ class PrimaryDevice:
             self.actions.append("detached {0} ({1})".format(self.alias, where))
             return
         timeout = self.options["timeout"]
+        # With an FDB switch, watch the guest too: it stops taking frames through the VF when it unregisters the VF's
+        # netdev, which comes up to a second before QEMU reports DEVICE_REMOVED (pciehp powers the slot off after).
+        watch = self.fdb is not None and self.guest_agent_answers("the FDB entry is switched on DEVICE_REMOVED instead")
+        read_guest = self.reader_factory(self.domain) if watch else None
+        started = self.clock()
+
+        def still_present():
+            if read_guest is not None and self.fdb_result is None:
+                self.switch_fdb_when_released(read_guest, started)
+            return self.device("live") is not None
+
         with DeviceRemovalWatcher(self.connection, self.domain, self.alias) as watcher:
-            started = self.clock()
             dd.detach_device_alias(self.domain, alias=self.alias, flags=flag, name=self.name, where=where)
             self.timings["request_seconds"] = round(self.clock() - started, 3)
             self.actions.append("requested the removal of {0} (live)".format(self.alias))
-            outcome, _waited, how = watcher.wait(timeout, lambda: self.device("live") is not None, clock=self.clock)
+            outcome, _waited, how = watcher.wait(timeout, still_present, interval=0.05 if read_guest else 0.5,
+                                                 clock=self.clock)
         waited = round(self.clock() - started, 3)
         if outcome == TIMEOUT:
             self.timings["waited_seconds"] = waited

@@ -25,7 +25,9 @@ description:
     O(xml) and not changed.
   - With O(fdb_mac) and O(fdb_port), the module also points the host bridge's forwarding (FDB) entry for the guest's
     MAC at O(fdb_port) (a static, sticky entry) at the moment the guest switches paths. After a live detach that is
-    the C(DEVICE_REMOVED) event (the VF is gone, point the entry at the standby's tap); after a live attach it is
+    the first read of the guest (through the guest agent, while the module waits for C(DEVICE_REMOVED)) that shows the
+    VF no longer enslaved, or the C(DEVICE_REMOVED) event if that comes first (the VF is gone, point the entry at the
+    standby's tap). The guest lets go of the VF up to a second before QEMU reports its removal. After a live attach it is
     the first read that shows the new primary enslaved (the guest now drops frames that arrive on the standby, so
     point the entry at the VF's PF). Inbound frames follow the bridge's entry, so every moment it lags the guest
     is a network outage; a separate task after this one would add its whole run time to it.
@@ -202,6 +204,11 @@ timings:
       description: How long the module waited before it gave up.
       type: float
       returned: on a timeout
+    released_seconds:
+      description: From the live detach request until the guest no longer had the device enslaved (with O(fdb_mac),
+        when the guest agent answers; the module reads the guest while it waits for the removal).
+      type: float
+      returned: after a live detach with O(fdb_mac)
     fdb_switch_seconds:
       description: How long re-pointing the FDB entry took (with O(fdb_mac), when it changed).
       type: float

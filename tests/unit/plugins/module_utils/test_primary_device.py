@@ -366,3 +366,50 @@ def test_verify_states_failure_keeps_what_was_done():
             connection=connection)
     assert caught.value.result["changed"] is True
     assert caught.value.result["guest"]["state"] == "standby_only_up"
+
+
+def test_an_already_attached_vf_gets_the_fdb_entry_once_the_guest_enslaved_it():
+    # teaming: QEMU plugs the VF back by itself; the module must still switch at the guest's moment, not before
+    domain = FakeDomain(live=WITH)
+    log = SwitchLog(Guest("standby_only_up", "armed"), Bridge(LEARNED))
+    _device, result = fdb_run(domain, options(), log)
+    assert log.events == ["read", "read", "fdb replace {0} dev pf0 master static sticky".format(MAC)]
+    assert not calls(domain, "attachDeviceFlags")
+    assert result["changed"] is True and result["fdb"]["changed"] is True
+
+
+def test_detach_switches_the_fdb_entry_when_the_guest_releases_the_vf_before_device_removed():
+    # pciehp powers the slot off (and QEMU reports DEVICE_REMOVED) only after the guest unregistered the VF's netdev
+    domain = FakeDomain()
+    domain.removal_is_delayed = True
+    bridge = Bridge(LEARNED)
+    log = SwitchLog(Guest("armed", "armed", "standby_only_up"), bridge)
+
+    def run_command(argv):
+        outcome = SwitchLog.run_command(log, argv)
+        if argv[1:3] == ["fdb", "replace"]:
+            domain.remove_pending()  # QEMU finishes the unplug after the guest let go
+        return outcome
+    log.run_command = run_command
+    _device, result = fdb_run(domain, options(state="absent"), log)
+    assert log.events == ["read", "read", "read", "fdb replace {0} dev pf0 master static sticky".format(MAC)]
+    assert "pointed the FDB entry of {0} at pf0 (the guest released ua-primary0)".format(MAC) in result["actions"]
+    assert result["timings"]["released_seconds"] <= result["timings"]["removed_seconds"]
+    assert result["after"] == {"live": None}
+
+
+def test_detach_without_an_answering_agent_switches_on_device_removed_and_warns():
+    domain = FakeDomain()
+    connection = FakeConnection([domain])
+    removal_by_event(domain, connection)
+    log = SwitchLog(Guest("armed"), Bridge(LEARNED))
+    entry = FdbEntry(log.run_command, MAC, "pf0", "present", flavour="static", sticky=True, bridge=BRIDGE, ip=IP)
+
+    def agent_down(_domain):
+        raise LibvirtCollectionError("Guest agent is not responding")
+    device = PrimaryDevice(connection, domain, options(state="absent"), reader_factory=log.factory, agent_ping=agent_down,
+                           fdb=entry)
+    result = device.run()
+    assert log.events == ["fdb replace {0} dev pf0 master static sticky".format(MAC)]  # no guest reads
+    assert "the FDB entry is switched on DEVICE_REMOVED instead" in device.warnings[0]
+    assert result["actions"][-1].endswith("(ua-primary0 is gone)")
