@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 
+from ansible_collections.netfailover.standby.plugins.module_utils import guest_failover
 from ansible_collections.netfailover.standby.plugins.module_utils import migration as mg
 from ansible_collections.netfailover.standby.plugins.module_utils.libvirt_connection import (
     LibvirtCollectionError,
@@ -20,11 +21,12 @@ class LiveMigration:
     """One run of live_migrate.
 
     ``options``: name, destination_uri, mode, migrate_uri, persistent, undefine_source, bandwidth, max_downtime,
-    auto_converge, postcopy, postcopy_after, destination_xml, timeout, poll_interval.
-    ``opener(uri, read_only)`` opens the destination (tests give a fake).
+    auto_converge, postcopy, postcopy_after, destination_xml, timeout, poll_interval, verify_states, verify_timeout.
+    ``opener(uri, read_only)`` opens the destination (tests give a fake); ``reader_factory(domain)`` reads the
+    guest's topology for verify_states (the guest agent's sysfs walk by default).
     """
 
-    def __init__(self, source, options, check_mode=False, opener=None, clock=time.monotonic):
+    def __init__(self, source, options, check_mode=False, opener=None, clock=time.monotonic, reader_factory=None):
         self.source = source
         self.options = options
         self.name = options["name"]
@@ -34,6 +36,7 @@ class LiveMigration:
         self.clock = clock
         self._connections = []
         self._destination = None
+        self.reader_factory = reader_factory
 
     def close(self):
         for connection in self._connections:
@@ -85,7 +88,7 @@ class LiveMigration:
         source_domain, source_active, _destination_domain, destination_active = self.locate(self.destination())
         source_uri = connection_uri(self.source)
         if destination_active and not source_active:
-            return self.base_result(False, "destination")
+            return self.verify_arrival(self.base_result(False, "destination"))
         if destination_active and source_active:
             raise LibvirtCollectionError(
                 "Domain {0} is active both at {1} and at {2}: a migration may be in progress (see `virsh domjobinfo {0}` "
@@ -100,8 +103,23 @@ class LiveMigration:
                 "move its definition instead.".format(self.name, source_uri))
         result = self.base_result(True, "source" if self.check_mode else "destination")
         if self.check_mode:
+            result["guest"] = None
             return result
-        return self.migrate(source_domain, result)
+        return self.verify_arrival(self.migrate(source_domain, result))
+
+    def verify_arrival(self, result):
+        """With verify_states, the guest's failover state on the destination (read through its guest agent there)."""
+        if not self.options.get("verify_states"):
+            result["guest"] = None
+            return result
+        domain = find_domain(self.open(read_only=False), name=self.name)  # guest-exec needs a read-write connection
+        if domain is None:
+            raise LibvirtCollectionError("Domain {0} is not at the destination {1} after the migration, so its guest cannot "
+                                         "be checked. Check where it runs.".format(self.name, self.destination_uri),
+                                         result=result)
+        return guest_failover.verify_after_change(domain, self.options, self.check_mode, result,
+                                                  what="the migration to {0}".format(self.destination_uri),
+                                                  reader_factory=self.reader_factory)
 
     # --- the migration -----------------------------------------------------------------------------------
 

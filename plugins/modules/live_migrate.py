@@ -21,11 +21,15 @@ description:
   - Idempotent. When the domain already runs at the destination and not at the source, nothing is done.
   - It does not touch the STANDBY pair. Unplug the VF before (M(netfailover.standby.primary_device)) unless QEMU does it
     (teaming), and plug one in on the destination afterwards.
+  - With O(verify_states), the module then checks the guest's failover state on the destination, through the guest
+    agent there (a read-write connection to O(destination_uri)); after a manual dance the guest should run on its
+    standby alone (V(standby_only_up)).
 author:
   - netfailover.standby contributors (@netfailover)
 extends_documentation_fragment:
   - netfailover.standby.connection
   - netfailover.standby.attributes
+  - netfailover.standby.guest_verify
 attributes:
   check_mode:
     support: full
@@ -265,14 +269,38 @@ notes:
   type: list
   elements: str
   sample: ["maximum downtime set to 100 ms"]
+guest:
+  description:
+    - The guest's failover state on the destination after the migration (or when it already ran there), read through the
+      guest agent there when O(verify_states) was given; null otherwise, and in check mode.
+  returned: always
+  type: dict
+  contains:
+    state:
+      description: The failover state, see M(netfailover.standby.guest_failover_info).
+      type: str
+    message:
+      description: The state machine's verdict on the state.
+      type: str
+    failover:
+      description: The classification, as M(netfailover.standby.guest_failover_info) returns it.
+      type: dict
+    reads:
+      description: How many topology reads the check took.
+      type: int
+    elapsed_seconds:
+      description: How long the check took.
+      type: float
+  sample: {"state": "armed", "message": "...", "reads": 1, "elapsed_seconds": 0.21}
 """
 
+from ansible_collections.netfailover.standby.plugins.module_utils import guest_failover
 from ansible_collections.netfailover.standby.plugins.module_utils.live_migration import LiveMigration
 from ansible_collections.netfailover.standby.plugins.module_utils.module import LibvirtModule
 
 
 def argument_spec():
-    return {
+    return dict({
         "name": {"type": "str", "required": True},
         "destination_uri": {"type": "str", "required": True},
         "mode": {"type": "str", "choices": ["p2p", "managed"], "default": "p2p"},
@@ -287,7 +315,7 @@ def argument_spec():
         "destination_xml": {"type": "str"},
         "timeout": {"type": "float", "default": 300.0},
         "poll_interval": {"type": "float", "default": 0.5},
-    }
+    }, **guest_failover.VERIFY_ARGUMENT_SPEC)
 
 
 def run(module):

@@ -19,6 +19,11 @@ description:
     left alone.
   - With O(verify_states), the module then checks the guest's failover state (after V(up) the guest should be
     V(armed), after V(down) V(steady)).
+  - With O(fdb_mac) and O(fdb_port), the host bridge's forwarding (FDB) entry for the guest's MAC is pinned to
+    O(fdb_port), usually the VF's PF, while the standby link is up. With V(up) the module adds a static, sticky entry
+    B(before) it raises the link; with V(down) it removes that entry B(after) the link went down. While the VF is
+    enslaved the guest drops frames that reach it through the standby, and the standby's link-up announcements would
+    otherwise teach the bridge exactly that path.
 author:
   - netfailover.standby contributors (@netfailover)
 extends_documentation_fragment:
@@ -31,7 +36,7 @@ attributes:
     details: Reads the live link state and reports whether it would change.
   diff_mode:
     support: full
-    details: Shows the link state before and after.
+    details: Shows the link state before and after, and with O(fdb_mac) the FDB entries on O(fdb_port).
   idempotent:
     support: full
     details: Nothing is changed when the link is already in O(state).
@@ -59,8 +64,19 @@ options:
     type: str
     choices: [up, down]
     required: true
+  fdb_mac:
+    description:
+      - The guest's MAC (the standby's, which the VF shares) to pin in the host bridge's FDB while the link is up; see
+        O(fdb_port). Requires O(fdb_port). Needs iproute2's C(bridge) and C(ip) on the hypervisor.
+    type: str
+  fdb_port:
+    description:
+      - The bridge port the entry for O(fdb_mac) is pinned to while the standby link is up, usually the VF's PF port on
+        the standby's bridge. A port that is not on a bridge fails before anything changes. Requires O(fdb_mac).
+    type: str
 seealso:
   - module: netfailover.standby.guest_failover_info
+  - module: netfailover.standby.fdb_entry
   - module: netfailover.standby.primary_device
 """
 
@@ -76,6 +92,14 @@ EXAMPLES = r"""
     name: vm1
     alias: ua-standby0
     state: down
+
+- name: Pin the guest's MAC to the PF, raise the standby link and check that the guest is armed
+  netfailover.standby.standby_link:
+    name: vm1
+    state: up
+    fdb_mac: "52:54:00:6c:00:01"
+    fdb_port: pf0
+    verify_states: [armed]
 
 - name: Address the standby by its tap instead
   netfailover.standby.standby_link:
@@ -110,6 +134,13 @@ link_state:
   returned: success
   type: str
   sample: up
+fdb:
+  description:
+    - The FDB pin with O(fdb_mac), as M(netfailover.standby.fdb_entry) returns it (mac, port, bridge, state, commands,
+      entries_before, entries_after, changed); null without O(fdb_mac).
+  returned: success
+  type: dict
+  sample: {"mac": "52:54:00:6c:00:01", "port": "pf0", "bridge": "br0", "state": "present", "changed": true}
 guest:
   description:
     - The guest's failover state after the change, read through the guest agent when O(verify_states) was given; null
@@ -135,9 +166,11 @@ guest:
   sample: {"state": "armed", "message": "...", "reads": 1, "elapsed_seconds": 0.21}
 """
 
-from ansible_collections.netfailover.standby.plugins.module_utils import domain_devices, guest_failover
+from ansible_collections.netfailover.standby.plugins.module_utils import guest_failover
+from ansible_collections.netfailover.standby.plugins.module_utils.bridge_fdb import FdbEntry
 from ansible_collections.netfailover.standby.plugins.module_utils.libvirt_connection import get_domain
 from ansible_collections.netfailover.standby.plugins.module_utils.module import LibvirtModule
+from ansible_collections.netfailover.standby.plugins.module_utils.standby_link import set_standby_link
 
 
 def argument_spec():
@@ -146,24 +179,36 @@ def argument_spec():
         "alias": {"type": "str", "default": "ua-standby0"},
         "tap": {"type": "str"},
         "state": {"type": "str", "choices": ["up", "down"], "required": True},
+        "fdb_mac": {"type": "str"},
+        "fdb_port": {"type": "str"},
     }, **guest_failover.VERIFY_ARGUMENT_SPEC)
 
 
 def run(module):
     params = module.params
-    alias = None if params["tap"] else params["alias"]
     domain = get_domain(module.connection, params["name"])
-    result = domain_devices.set_link_state(domain, params["state"], alias=alias, tap=params["tap"],
-                                           check_mode=module.check_mode)
-    guest_failover.verify_after_change(domain, params, module.check_mode, result,
-                                       what="setting the standby link {0}".format(params["state"]))
+    result = set_standby_link(domain, params, module.check_mode, fdb_pin=fdb_pin(module))
     if module.diff_mode:
-        result["diff"] = {"before": {"link_state": result["link_state_before"]}, "after": {"link_state": result["link_state"]}}
+        before, after = {"link_state": result["link_state_before"]}, {"link_state": result["link_state"]}
+        if result["fdb"]:
+            before["fdb"], after["fdb"] = result["fdb"]["entries_before"], result["fdb"]["entries_after"]
+        result["diff"] = {"before": before, "after": after}
     return result
 
 
+def fdb_pin(module):
+    """The FDB entry pinned while the link is up (fdb_mac on fdb_port), or None."""
+    params, ansible = module.params, module.module
+    if not params["fdb_mac"]:
+        return None
+    return FdbEntry(ansible.run_command, params["fdb_mac"], params["fdb_port"], "present" if params["state"] == "up" else "absent",
+                    flavour="static", sticky=True, bridge=ansible.get_bin_path("bridge", required=True),
+                    ip=ansible.get_bin_path("ip", required=True))
+
+
 def main():
-    module = LibvirtModule(argument_spec=argument_spec(), mutually_exclusive=[("alias", "tap")], supports_check_mode=True)
+    module = LibvirtModule(argument_spec=argument_spec(), mutually_exclusive=[("alias", "tap")],
+                           required_together=[("fdb_mac", "fdb_port")], supports_check_mode=True)
     module.run(run)
 
 

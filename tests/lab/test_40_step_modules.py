@@ -246,10 +246,37 @@ def test_dance_hv1_to_hv2_managed(steps):
     finish(steps, "hv2")
 
 
-def test_dance_hv2_to_hv1_p2p(steps):
-    ok(task(steps, "hv2", "standby_link", {"name": GUEST, "state": "up"}))
-    expect(steps, "hv2", "armed")
-    TIMINGS["detach_hv2"] = detach(steps, "hv2")
-    TIMINGS["migrate_hv2_to_hv1_p2p"] = migrate(steps, "hv2", "hv1", "p2p")
-    TIMINGS["attach_hv1"] = attach(steps, "hv1")
-    finish(steps, "hv1")
+def test_dance_hv2_to_hv1_p2p_with_the_guest_checks_and_fdb_switches_in_the_step_modules(steps):
+    """The role's way: each step checks the guest itself (verify_states) and moves the bridge entry at its moment."""
+    up = ok(task(steps, "hv2", "standby_link", {"name": GUEST, "state": "up", "fdb_mac": MAC, "fdb_port": "pf0",
+                                                "verify_states": ["armed"]}))
+    assert up["guest"]["state"] == "armed" and up["fdb"]["port"] == "pf0"
+    assert [(e["state"], "sticky" in e["flags"]) for e in fdb(steps, "hv2")] == [("static", True)]  # pinned before up
+    tap = up["tap"]
+    args = {"name": GUEST, "alias": "ua-primary0", "state": "absent", "timeout": 30, "fdb_mac": MAC, "fdb_port": tap,
+            "verify_states": ["standby_only_up"]}
+    check = ok(task(steps, "hv2", "primary_device", args, check=True, diff=True))
+    assert check["diff"]["after"]["fdb"][0]["flavour"] == "static" and check["fdb"]["port"] == tap
+    detached = ok(task(steps, "hv2", "primary_device", args))
+    switched = [a for a in detached["actions"] if a.startswith("pointed the FDB entry")]
+    assert switched and detached["guest"]["state"] == "standby_only_up", detached["actions"]
+    if "released_seconds" in detached["timings"]:  # the guest let go of the VF before QEMU reported its removal
+        assert detached["timings"]["released_seconds"] <= detached["timings"]["removed_seconds"]
+    assert [e["state"] for e in fdb(steps, "hv2", port=tap)] == ["static"] and fdb(steps, "hv2") == []
+    assert steps.probe(GUEST, count=20)["received"] == 20  # inbound reaches the standby
+    TIMINGS["detach_hv2_with_fdb_switch"] = detached["timings"]
+    moved = ok(task(steps, "hv2", "live_migrate", {"name": GUEST, "destination_uri": tcp_uri(steps, "hv1"), "timeout": 120,
+                                                   "verify_states": ["standby_only_up"]}))
+    assert moved["location"] == "destination" and moved["guest"]["state"] == "standby_only_up"
+    TIMINGS["migrate_hv2_to_hv1_p2p"] = {"elapsed_seconds": moved["elapsed_seconds"], "downtime_ms": moved["job"]["downtime_ms"]}
+    attached = ok(task(steps, "hv1", "primary_device", {"name": GUEST, "alias": "ua-primary0", "state": "present",
+                                                       "xml": primary_xml(steps), "timeout": 30, "fdb_mac": MAC,
+                                                       "fdb_port": "pf0", "expect_states": ["armed"]}))
+    assert attached["guest_state"] == "armed" and attached["fdb"]["changed"]
+    assert any(a.endswith("(the guest enslaved ua-primary0)") for a in attached["actions"]), attached["actions"]
+    assert [e["state"] for e in fdb(steps, "hv1")] == ["static"]
+    down = ok(task(steps, "hv1", "standby_link", {"name": GUEST, "state": "down", "fdb_mac": MAC, "fdb_port": "pf0",
+                                                  "verify_states": ["steady"]}))
+    assert down["guest"]["state"] == "steady" and down["fdb"]["entries_after"] == []
+    assert [e["state"] for e in fdb(steps, "hv1")] in ([], [""])  # unpinned: at most learned again
+    assert steps.probe(GUEST, count=20)["received"] == 20

@@ -4,8 +4,11 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The live_migrate run: where the domain is, idempotency, check mode, p2p and managed calls, failures, statistics."""
 
+from pathlib import Path
+
 import pytest
 
+from ansible_collections.netfailover.standby.plugins.module_utils.guest_topology import parse_sysfs_walk
 from ansible_collections.netfailover.standby.plugins.module_utils.libvirt_connection import LibvirtCollectionError
 from ansible_collections.netfailover.standby.plugins.module_utils.live_migration import LiveMigration
 from ansible_collections.netfailover.standby.tests.unit.plugins.fake_libvirt import (
@@ -17,12 +20,15 @@ from ansible_collections.netfailover.standby.tests.unit.plugins.fake_libvirt imp
 
 libvirt = pytest.importorskip("libvirt")
 DESTINATION = "qemu+tcp://198.51.100.12/system"
+TOPOLOGIES = Path(__file__).parent / "fixtures" / "topologies"
+STANDBY_ONLY_UP = parse_sysfs_walk((TOPOLOGIES / "lab_standby_only_up__after_migration_on_hv2.txt").read_text())
 
 
 def options(**overrides):
     base = {"name": "vm1", "destination_uri": DESTINATION, "mode": "p2p", "migrate_uri": None, "persistent": True,
             "undefine_source": True, "bandwidth": None, "max_downtime": None, "auto_converge": False, "postcopy": False,
-            "postcopy_after": None, "destination_xml": None, "timeout": 5.0, "poll_interval": 0.02}
+            "postcopy_after": None, "destination_xml": None, "timeout": 5.0, "poll_interval": 0.02, "verify_states": [],
+            "verify_timeout": 1.0}
     base.update(overrides)
     return base
 
@@ -191,3 +197,43 @@ def test_statistics_from_the_source_when_the_destination_has_none():
     hosts.source_domain.migrate_result = move_keep_source
     result = hosts.run(options(undefine_source=False))
     assert result["job"]["downtime_ms"] == 61 and result["job_read_from"] == "source"
+
+
+class GuestOn:
+    """A guest reader that says on which domain object it was read (the destination's, after the move)."""
+
+    def __init__(self, topology):
+        self.topology = topology
+        self.read_from = []
+
+    def factory(self, domain):
+        def read():
+            self.read_from.append(domain)
+            return self.topology
+        return read
+
+
+def test_verify_states_reads_the_guest_on_the_destination_after_the_move():
+    hosts = Hosts()
+    guest = GuestOn(STANDBY_ONLY_UP)
+    result = LiveMigration(hosts.source, options(verify_states=["standby_only_up"], verify_timeout=1.0), opener=hosts.opener,
+                           reader_factory=guest.factory).run()
+    assert guest.read_from == [hosts.destination_domain]
+    assert result["guest"]["state"] == "standby_only_up" and result["changed"] is True
+    assert hosts.opened == [(DESTINATION, True), (DESTINATION, False)]  # guest-exec needs read-write
+
+
+def test_a_guest_that_did_not_arrive_as_expected_fails_and_says_the_domain_moved():
+    hosts = Hosts()
+    with pytest.raises(LibvirtCollectionError, match="^After the migration to qemu.*, domain vm1 did not reach armed") as caught:
+        LiveMigration(hosts.source, options(verify_states=["armed"], verify_timeout=0.0), opener=hosts.opener,
+                      reader_factory=GuestOn(STANDBY_ONLY_UP).factory).run()
+    assert caught.value.result["location"] == "destination" and caught.value.result["changed"] is True
+    assert caught.value.result["guest"]["state"] == "standby_only_up"
+
+
+def test_without_verify_states_the_guest_is_not_read():
+    hosts = Hosts()
+    result = LiveMigration(hosts.source, options(), opener=hosts.opener,
+                           reader_factory=lambda _domain: pytest.fail("the guest must not be read")).run()
+    assert result["guest"] is None
