@@ -27,4 +27,3 @@ options:
     type: float
     default: 30
 """
-

@@ -234,7 +234,8 @@ fdb:
       entries_before, entries_after, changed); null without O(fdb_mac) or when the module failed before the switch.
   returned: always
   type: dict
-  sample: {"mac": "52:54:00:6c:00:01", "port": "vnet3", "bridge": "br0", "changed": true, "commands": [["bridge", "fdb", "replace", "52:54:00:6c:00:01", "dev", "vnet3", "master", "static", "sticky"]]}
+  sample: {"mac": "52:54:00:6c:00:01", "port": "vnet3", "bridge": "br0", "changed": true,
+           "commands": [["bridge", "fdb", "replace", "52:54:00:6c:00:01", "dev", "vnet3", "master", "static", "sticky"]]}
 guest:
   description:
     - The guest's failover state after the change, read through the guest agent when O(verify_states) was given; null

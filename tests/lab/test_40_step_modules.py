@@ -135,8 +135,11 @@ def test_fdb_entry_absent_then_present(steps):
     removed = ok(task(steps, "hv1", "fdb_entry", args))
     assert removed["changed"] and removed["commands"][0][1:] == ["fdb", "del", MAC, "dev", "pf0", "master"]
     assert removed["entries_after"] == []
-    assert fdb(steps, "hv1") == []
-    assert ok(task(steps, "hv1", "fdb_entry", args))["changed"] is False  # no entry: ok, not changed
+    # the guest's own frames (a neighbour check through the VF) may teach br0 the MAC again at any moment after that
+    assert [e["state"] for e in fdb(steps, "hv1")] in ([], [""])
+    # idempotence on a MAC that no frame carries, so nothing can teach br0 the entry back in between
+    quiet = dict(args, mac="52:54:00:6c:00:ee")
+    assert ok(task(steps, "hv1", "fdb_entry", quiet))["changed"] is False  # no entry: ok, not changed
     static = ok(task(steps, "hv1", "fdb_entry", dict(args, state="present", flavour="static")))
     assert static["changed"] and [e["state"] for e in fdb(steps, "hv1")] == ["static"]
     assert ok(task(steps, "hv1", "fdb_entry", dict(args, state="present", flavour="static")))["changed"] is False
@@ -269,9 +272,9 @@ def test_dance_hv2_to_hv1_p2p_with_the_guest_checks_and_fdb_switches_in_the_step
                                                    "verify_states": ["standby_only_up"]}))
     assert moved["location"] == "destination" and moved["guest"]["state"] == "standby_only_up"
     TIMINGS["migrate_hv2_to_hv1_p2p"] = {"elapsed_seconds": moved["elapsed_seconds"], "downtime_ms": moved["job"]["downtime_ms"]}
-    attached = ok(task(steps, "hv1", "primary_device", {"name": GUEST, "alias": "ua-primary0", "state": "present",
-                                                       "xml": primary_xml(steps), "timeout": 30, "fdb_mac": MAC,
-                                                       "fdb_port": "pf0", "expect_states": ["armed"]}))
+    attach_args = {"name": GUEST, "alias": "ua-primary0", "state": "present", "xml": primary_xml(steps), "timeout": 30,
+                   "fdb_mac": MAC, "fdb_port": "pf0", "expect_states": ["armed"]}
+    attached = ok(task(steps, "hv1", "primary_device", attach_args))
     assert attached["guest_state"] == "armed" and attached["fdb"]["changed"]
     assert any(a.endswith("(the guest enslaved ua-primary0)") for a in attached["actions"]), attached["actions"]
     assert [e["state"] for e in fdb(steps, "hv1")] == ["static"]
