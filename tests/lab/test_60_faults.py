@@ -117,6 +117,21 @@ def test_destination_libvirtd_stopped_before(lab, tmp_path):
     record("destination libvirtd stopped before", result, state["state"])
 
 
+def test_destination_without_the_vf_is_refused(lab, tmp_path):
+    """Bad input: a destination VF on a bridge that is not there. The preflight names it; nothing changes."""
+    source = lab.hypervisor_running(VM)
+    vf_xml = "<interface type='bridge'><mac address='52:54:00:6c:00:01'/><source bridge='esw9'/><model type='vmxnet3'/></interface>"
+    result = migrate(lab, tmp_path, "dest-no-vf", migrate_destination_primary_xml=vf_xml)
+    assert result.rc != 0 and result.report["outcome"] == "refused", result.output[-3000:]
+    message = result.report["message"]
+    assert "{0} cannot take vm1".format(OTHER[source]) in message and "/sys/class/net/esw9/bridge" in message, message
+    assert "Nothing was changed" in message
+    hv, state = settle(lab)
+    assert hv == source
+    assert result.probe["lost"] == 0
+    record("destination without the VF", result, state["state"])
+
+
 def test_destination_libvirtd_killed_during_the_migration(lab, tmp_path):
     source = lab.hypervisor_running(VM)
     destination = OTHER[source]
