@@ -10,6 +10,7 @@ import time
 
 from ansible_collections.netfailover.standby.plugins.module_utils import guest_failover
 from ansible_collections.netfailover.standby.plugins.module_utils import migration as mg
+from ansible_collections.netfailover.standby.plugins.module_utils.failover_state import PRIMARY_ENSLAVED_STATES, classify
 from ansible_collections.netfailover.standby.plugins.module_utils.libvirt_connection import (
     LibvirtCollectionError,
     connection_uri,
@@ -23,10 +24,12 @@ class LiveMigration:
     ``options``: name, destination_uri, mode, migrate_uri, persistent, undefine_source, bandwidth, max_downtime,
     auto_converge, postcopy, postcopy_after, destination_xml, timeout, poll_interval, verify_states, verify_timeout.
     ``opener(uri, read_only)`` opens the destination (tests give a fake); ``reader_factory(domain)`` reads the
-    guest's topology for verify_states (the guest agent's sysfs walk by default).
+    guest's topology for verify_states and the FDB switch (the guest agent's sysfs walk by default).
+    ``fdb``: the bridge_fdb.FdbEntry to switch on the source the moment the guest releases its VF during the
+    migration (teaming: QEMU unplugs the VF when the migration starts), or None.
     """
 
-    def __init__(self, source, options, check_mode=False, opener=None, clock=time.monotonic, reader_factory=None):
+    def __init__(self, source, options, check_mode=False, opener=None, clock=time.monotonic, reader_factory=None, fdb=None):
         self.source = source
         self.options = options
         self.name = options["name"]
@@ -37,6 +40,9 @@ class LiveMigration:
         self._connections = []
         self._destination = None
         self.reader_factory = reader_factory
+        self.fdb = fdb
+        self.fdb_result = None
+        self.released_seconds = None
 
     def close(self):
         for connection in self._connections:
@@ -73,7 +79,7 @@ class LiveMigration:
         return {"changed": changed, "name": self.name, "source_uri": connection_uri(self.source),
                 "destination_uri": self.destination_uri, "mode": self.options["mode"], "location": location,
                 "flags": flag_names, "flags_value": flags, "job": None, "job_read_from": None, "elapsed_seconds": 0.0, "progress": [],
-                "postcopy_started": False, "notes": []}
+                "postcopy_started": False, "notes": [], "fdb": None, "released_seconds": None}
 
     def run(self):
         try:
@@ -102,8 +108,10 @@ class LiveMigration:
                 "Domain {0} is defined at {1} but not running: a live migration needs a running domain. Start it, or "
                 "move its definition instead.".format(self.name, source_uri))
         result = self.base_result(True, "source" if self.check_mode else "destination")
+        if self.fdb is not None:
+            self.fdb.port_bridge_or_fail()  # a wrong port fails before the migration starts
         if self.check_mode:
-            result["guest"] = None
+            result.update(guest=None, fdb=self.fdb.run(check_mode=True) if self.fdb is not None else None)
             return result
         return self.verify_arrival(self.migrate(source_domain, result))
 
@@ -140,10 +148,16 @@ class LiveMigration:
         if options["max_downtime"]:
             mg.set_max_downtime(domain, downtime=options["max_downtime"], name=self.name)
             result["notes"].append("maximum downtime set to {0} ms".format(options["max_downtime"]))
-        job = mg.MigrationJob(domain, call, options["timeout"], options["poll_interval"],
-                              postcopy_after=options["postcopy_after"] if options["postcopy"] else None, clock=self.clock)
+        on_poll = self.fdb_switch_watch(domain) if self.fdb is not None else None
+        job = mg.MigrationJob(domain, call, options["timeout"], min(options["poll_interval"], 0.1) if on_poll else options["poll_interval"],
+                              postcopy_after=options["postcopy_after"] if options["postcopy"] else None, clock=self.clock,
+                              on_poll=on_poll)
         job.run()
-        result.update(elapsed_seconds=round(job.elapsed, 3), progress=job.samples, postcopy_started=job.postcopy_started)
+        result.update(elapsed_seconds=round(job.elapsed, 3), progress=job.samples, postcopy_started=job.postcopy_started,
+                      fdb=self.fdb_result, released_seconds=self.released_seconds)
+        if self.fdb is not None and self.fdb_result is None:
+            result["notes"].append("the FDB entry was not switched: no read of the guest saw it release its VF during the "
+                                   "migration")
         result["notes"].extend(job.notes)
         if job.timed_out or job.error is not None:
             self.fail(job, domain, result)
@@ -152,6 +166,25 @@ class LiveMigration:
             result["notes"].append("libvirt kept no statistics of the completed job{0}; progress has the last polls of the "
                                    "running job".format(" (it keeps none after post-copy)" if job.postcopy_started else ""))
         return result
+
+    def fdb_switch_watch(self, domain):
+        """A poll hook: read the guest; the first read without the VF enslaved points the FDB entry at fdb_port."""
+        read = (self.reader_factory or guest_failover.agent_reader)(domain)
+
+        def on_poll(elapsed):
+            if self.fdb_result is not None:
+                return
+            try:
+                state = classify(read()).state
+            except LibvirtCollectionError:
+                return  # the agent is busy, or the guest is paused for the switch-over: the next poll tries again
+            if state not in PRIMARY_ENSLAVED_STATES:
+                self.released_seconds = round(elapsed, 3)
+                try:
+                    self.fdb_result = self.fdb.run()
+                except LibvirtCollectionError as error:  # never abandon a running migration over the FDB entry
+                    self.fdb_result = {"changed": False, "failed": True, "msg": error.message}
+        return on_poll
 
     def where_now(self, domain):
         """'source', 'destination', 'both' or 'unknown', after a failed or aborted migration."""

@@ -166,7 +166,9 @@ class MigrationJob:
     post-copy once the job has run that long; ``timeout`` aborts the job.
     """
 
-    def __init__(self, domain, call, timeout, poll_interval=0.5, postcopy_after=None, clock=time.monotonic, abort_grace=30.0):
+    def __init__(self, domain, call, timeout, poll_interval=0.5, postcopy_after=None, clock=time.monotonic, abort_grace=30.0,
+                 on_poll=None):
+        self.on_poll = on_poll  # called with the elapsed seconds at every poll of the running job
         self.domain = domain
         self.name = domain.name()
         self.call = call
@@ -201,6 +203,8 @@ class MigrationJob:
                 break
             elapsed = self.clock() - started
             self._sample(elapsed)
+            if self.on_poll is not None:
+                self.on_poll(elapsed)
             if self.postcopy_after is not None and not self.postcopy_started and elapsed >= self.postcopy_after:
                 self._start_postcopy()
             if elapsed >= self.timeout:

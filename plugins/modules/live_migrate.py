@@ -24,6 +24,11 @@ description:
   - With O(verify_states), the module then checks the guest's failover state on the destination, through the guest
     agent there (a read-write connection to O(destination_uri)); after a manual dance the guest should run on its
     standby alone (V(standby_only_up)).
+  - With O(fdb_mac) and O(fdb_port) (the QEMU-driven failover, libvirt C(<teaming>), where QEMU unplugs the VF when the
+    migration starts), the module reads the guest while the migration runs and, the moment the guest no longer has the
+    VF enslaved, points the source bridge's forwarding (FDB) entry for the guest's MAC at O(fdb_port), the standby's
+    tap (static, sticky). Until then inbound frames go to the VF that is gone. A failure to change the entry never
+    stops the migration; it is reported in RV(fdb).
 author:
   - netfailover.standby contributors (@netfailover)
 extends_documentation_fragment:
@@ -118,9 +123,19 @@ options:
     default: 300
   poll_interval:
     description:
-      - Seconds between two reads of the job's progress.
+      - Seconds between two reads of the job's progress (at most 0.1 with O(fdb_mac), to catch the guest's release).
     type: float
     default: 0.5
+  fdb_mac:
+    description:
+      - The guest's MAC whose FDB entry on the source is pointed at O(fdb_port) when the guest releases its VF during the
+        migration (teaming). Requires O(fdb_port). Needs iproute2's C(bridge) and C(ip) on the source.
+    type: str
+  fdb_port:
+    description:
+      - The source bridge's port for O(fdb_mac) once the guest released its VF, the standby's tap. A port that is not on a
+        bridge fails before the migration starts. Requires O(fdb_mac).
+    type: str
 seealso:
   - module: netfailover.standby.primary_device
   - name: virDomainMigrateToURI3
@@ -269,6 +284,19 @@ notes:
   type: list
   elements: str
   sample: ["maximum downtime set to 100 ms"]
+fdb:
+  description:
+    - With O(fdb_mac), the FDB switch on the source as M(netfailover.standby.fdb_entry) returns it (in check mode, what it
+      would do); with C(failed) and C(msg) when changing the entry failed; null when no read of the guest saw it release
+      its VF during the migration, or without O(fdb_mac).
+  returned: always
+  type: dict
+  sample: {"mac": "52:54:00:6c:00:01", "port": "vnet0", "bridge": "br0", "changed": true}
+released_seconds:
+  description: With O(fdb_mac), when (seconds after the migration started) a read of the guest first saw the VF released.
+  returned: always
+  type: float
+  sample: 6.2
 guest:
   description:
     - The guest's failover state on the destination after the migration (or when it already ran there), read through the
@@ -295,6 +323,7 @@ guest:
 """
 
 from ansible_collections.netfailover.standby.plugins.module_utils import guest_failover
+from ansible_collections.netfailover.standby.plugins.module_utils.bridge_fdb import FdbEntry
 from ansible_collections.netfailover.standby.plugins.module_utils.live_migration import LiveMigration
 from ansible_collections.netfailover.standby.plugins.module_utils.module import LibvirtModule
 
@@ -315,11 +344,13 @@ def argument_spec():
         "destination_xml": {"type": "str"},
         "timeout": {"type": "float", "default": 300.0},
         "poll_interval": {"type": "float", "default": 0.5},
+        "fdb_mac": {"type": "str"},
+        "fdb_port": {"type": "str"},
     }, **guest_failover.VERIFY_ARGUMENT_SPEC)
 
 
 def run(module):
-    result = LiveMigration(module.connection, module.params, check_mode=module.check_mode).run()
+    result = LiveMigration(module.connection, module.params, check_mode=module.check_mode, fdb=fdb_switch(module)).run()
     if module.diff_mode:
         before = result["source_uri"] if result["changed"] else result["destination_uri"]
         after = result["destination_uri"] if result["changed"] else before
@@ -327,8 +358,17 @@ def run(module):
     return result
 
 
+def fdb_switch(module):
+    """The source's FDB entry to re-point when the guest releases its VF during the migration (fdb_mac, fdb_port), or None."""
+    params, ansible = module.params, module.module
+    if not params["fdb_mac"]:
+        return None
+    return FdbEntry(ansible.run_command, params["fdb_mac"], params["fdb_port"], "present", flavour="static", sticky=True,
+                    bridge=ansible.get_bin_path("bridge", required=True), ip=ansible.get_bin_path("ip", required=True))
+
+
 def main():
-    module = LibvirtModule(argument_spec=argument_spec(), supports_check_mode=True)
+    module = LibvirtModule(argument_spec=argument_spec(), required_together=[("fdb_mac", "fdb_port")], supports_check_mode=True)
     module.run(run)
 
 

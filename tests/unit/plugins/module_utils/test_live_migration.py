@@ -4,13 +4,22 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The live_migrate run: where the domain is, idempotency, check mode, p2p and managed calls, failures, statistics."""
 
+import time
 from pathlib import Path
 
 import pytest
 
+from ansible_collections.netfailover.standby.plugins.module_utils.bridge_fdb import FdbEntry
 from ansible_collections.netfailover.standby.plugins.module_utils.guest_topology import parse_sysfs_walk
 from ansible_collections.netfailover.standby.plugins.module_utils.libvirt_connection import LibvirtCollectionError
 from ansible_collections.netfailover.standby.plugins.module_utils.live_migration import LiveMigration
+from ansible_collections.netfailover.standby.tests.unit.plugins.module_utils.test_bridge_fdb import (
+    BRIDGE,
+    IP,
+    LEARNED,
+    MAC,
+    Bridge,
+)
 from ansible_collections.netfailover.standby.tests.unit.plugins.fake_libvirt import (
     LAB_COMPLETED,
     FakeConnection,
@@ -22,6 +31,7 @@ libvirt = pytest.importorskip("libvirt")
 DESTINATION = "qemu+tcp://198.51.100.12/system"
 TOPOLOGIES = Path(__file__).parent / "fixtures" / "topologies"
 STANDBY_ONLY_UP = parse_sysfs_walk((TOPOLOGIES / "lab_standby_only_up__after_migration_on_hv2.txt").read_text())
+ARMED = parse_sysfs_walk((TOPOLOGIES / "lab_armed__standby_link_up.txt").read_text())
 
 
 def options(**overrides):
@@ -237,3 +247,71 @@ def test_without_verify_states_the_guest_is_not_read():
     result = LiveMigration(hosts.source, options(), opener=hosts.opener,
                            reader_factory=lambda _domain: pytest.fail("the guest must not be read")).run()
     assert result["guest"] is None
+
+
+class Releasing:
+    """A guest that holds its VF for the first reads, then releases it (QEMU's failover unplug during the migration)."""
+
+    def __init__(self, held_reads, hosts):
+        self.held_reads = held_reads
+        self.reads = 0
+        self.hosts = hosts
+        self.switched_after_reads = None
+
+    def factory(self, _domain):
+        def read():
+            self.reads += 1
+            return ARMED if self.reads <= self.held_reads else STANDBY_ONLY_UP
+        return read
+
+
+def slow_move(hosts, seconds):
+    def move():
+        time.sleep(seconds)
+        return hosts.move()
+    return move
+
+
+def test_teaming_switches_the_fdb_entry_when_the_guest_releases_the_vf_during_the_migration():
+    hosts = Hosts()
+    hosts.source_domain.migrate_result = slow_move(hosts, 1.0)
+    guest = Releasing(2, hosts)
+    bridge = Bridge(LEARNED)
+    entry = FdbEntry(bridge, MAC, "pf0", "present", flavour="static", sticky=True, bridge=BRIDGE, ip=IP)
+    result = LiveMigration(hosts.source, options(poll_interval=0.5), opener=hosts.opener, reader_factory=guest.factory,
+                           fdb=entry).run()
+    assert result["fdb"]["changed"] is True and result["released_seconds"] < 1.0
+    assert [argv[1:3] for argv in bridge.commands].count(["fdb", "replace"]) == 1  # once, not at every poll
+    assert guest.reads >= 3  # polled at most every 0.1 s, not every 0.5 s
+    assert result["location"] == "destination"
+
+
+def test_a_guest_that_never_released_the_vf_is_noted_not_failed():
+    hosts = Hosts()
+    hosts.source_domain.migrate_result = slow_move(hosts, 0.3)
+    bridge = Bridge(LEARNED)
+    entry = FdbEntry(bridge, MAC, "pf0", "present", flavour="static", sticky=True, bridge=BRIDGE, ip=IP)
+    result = LiveMigration(hosts.source, options(), opener=hosts.opener, reader_factory=Releasing(1000, hosts).factory,
+                           fdb=entry).run()
+    assert result["fdb"] is None and result["changed"] is True
+    assert any("the FDB entry was not switched" in note for note in result["notes"])
+
+
+def test_a_failing_fdb_switch_never_stops_the_migration():
+    hosts = Hosts()
+    hosts.source_domain.migrate_result = slow_move(hosts, 0.5)
+    bridge = Bridge(LEARNED, fail="RTNETLINK answers: Operation not permitted")
+    entry = FdbEntry(bridge, MAC, "pf0", "present", flavour="static", sticky=True, bridge=BRIDGE, ip=IP)
+    result = LiveMigration(hosts.source, options(), opener=hosts.opener, reader_factory=Releasing(0, hosts).factory,
+                           fdb=entry).run()
+    assert result["location"] == "destination" and result["fdb"]["failed"] is True
+    assert "Operation not permitted" in result["fdb"]["msg"]
+
+
+def test_a_wrong_fdb_port_fails_before_the_migration():
+    hosts = Hosts()
+    bridge = Bridge(LEARNED, link="[]")
+    entry = FdbEntry(bridge, MAC, "pf0", "present", flavour="static", sticky=True, bridge=BRIDGE, ip=IP)
+    with pytest.raises(LibvirtCollectionError, match="pf0 is not a bridge port"):
+        LiveMigration(hosts.source, options(), opener=hosts.opener, fdb=entry).run()
+    assert not migrate_calls(hosts.source_domain)
