@@ -43,6 +43,7 @@ class LiveMigration:
         self.fdb = fdb
         self.fdb_result = None
         self.released_seconds = None
+        self.fdb_watch = None  # what the guest reads during the migration saw
 
     def close(self):
         for connection in self._connections:
@@ -156,8 +157,12 @@ class LiveMigration:
         result.update(elapsed_seconds=round(job.elapsed, 3), progress=job.samples, postcopy_started=job.postcopy_started,
                       fdb=self.fdb_result, released_seconds=self.released_seconds)
         if self.fdb is not None and self.fdb_result is None:
-            result["notes"].append("the FDB entry was not switched: no read of the guest saw it release its VF during the "
-                                   "migration")
+            watch = self.fdb_watch
+            result["notes"].append(
+                "the FDB entry was not switched: no read of the guest saw it release its VF during the migration ({0} reads, "
+                "{1} failed{2}; last state seen: {3})".format(
+                    watch["reads"], watch["failed_reads"], ", the last with: " + watch["last_error"] if watch["last_error"] else "",
+                    watch["last_state"]))
         result["notes"].extend(job.notes)
         if job.timed_out or job.error is not None:
             self.fail(job, domain, result)
@@ -170,14 +175,20 @@ class LiveMigration:
     def fdb_switch_watch(self, domain):
         """A poll hook: read the guest; the first read without the VF enslaved points the FDB entry at fdb_port."""
         read = (self.reader_factory or guest_failover.agent_reader)(domain)
+        watch = self.fdb_watch = {"reads": 0, "failed_reads": 0, "last_error": None, "last_state": None}
 
         def on_poll(elapsed):
             if self.fdb_result is not None:
                 return
+            watch["reads"] += 1
             try:
                 state = classify(read()).state
-            except LibvirtCollectionError:
-                return  # the agent is busy, or the guest is paused for the switch-over: the next poll tries again
+            except LibvirtCollectionError as error:
+                # the agent is busy, or the guest is paused for the switch-over: the next poll tries again
+                watch["failed_reads"] += 1
+                watch["last_error"] = error.message
+                return
+            watch["last_state"] = state.value
             if state not in PRIMARY_ENSLAVED_STATES:
                 self.released_seconds = round(elapsed, 3)
                 try:
