@@ -162,3 +162,12 @@ class FdbEntry:
                 "traffic that still arrives on {1}. Remove the source of that traffic (for example unplug the VF) right "
                 "after the delete, or add a static entry on the standby's tap.".format(
                     self.mac, self.port, ", ".join(flavour_of(e) or "dynamic" for e in after)))
+
+
+def pinned_entry(ansible_module, mac, port, state="present"):
+    """The static, sticky entry the step modules move (their fdb_mac and fdb_port options), with the tools found on
+    the host; None without a MAC."""
+    if not mac:
+        return None
+    return FdbEntry(ansible_module.run_command, mac, port, state, flavour="static", sticky=True,
+                    bridge=ansible_module.get_bin_path("bridge", required=True), ip=ansible_module.get_bin_path("ip", required=True))

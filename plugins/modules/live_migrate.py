@@ -323,7 +323,7 @@ guest:
 """
 
 from ansible_collections.netfailover.standby.plugins.module_utils import guest_failover
-from ansible_collections.netfailover.standby.plugins.module_utils.bridge_fdb import FdbEntry
+from ansible_collections.netfailover.standby.plugins.module_utils.bridge_fdb import pinned_entry
 from ansible_collections.netfailover.standby.plugins.module_utils.live_migration import LiveMigration
 from ansible_collections.netfailover.standby.plugins.module_utils.module import LibvirtModule
 
@@ -350,21 +350,14 @@ def argument_spec():
 
 
 def run(module):
-    result = LiveMigration(module.connection, module.params, check_mode=module.check_mode, fdb=fdb_switch(module)).run()
+    params = module.params
+    switch = pinned_entry(module.module, params["fdb_mac"], params["fdb_port"])
+    result = LiveMigration(module.connection, params, check_mode=module.check_mode, fdb=switch).run()
     if module.diff_mode:
         before = result["source_uri"] if result["changed"] else result["destination_uri"]
         after = result["destination_uri"] if result["changed"] else before
         result["diff"] = {"before": {"runs_at": before}, "after": {"runs_at": after}}
     return result
-
-
-def fdb_switch(module):
-    """The source's FDB entry to re-point when the guest releases its VF during the migration (fdb_mac, fdb_port), or None."""
-    params, ansible = module.params, module.module
-    if not params["fdb_mac"]:
-        return None
-    return FdbEntry(ansible.run_command, params["fdb_mac"], params["fdb_port"], "present", flavour="static", sticky=True,
-                    bridge=ansible.get_bin_path("bridge", required=True), ip=ansible.get_bin_path("ip", required=True))
 
 
 def main():

@@ -268,7 +268,7 @@ actions:
 """
 
 from ansible_collections.netfailover.standby.plugins.module_utils import guest_failover
-from ansible_collections.netfailover.standby.plugins.module_utils.bridge_fdb import FdbEntry
+from ansible_collections.netfailover.standby.plugins.module_utils.bridge_fdb import pinned_entry
 from ansible_collections.netfailover.standby.plugins.module_utils.domain_events import start_event_loop
 from ansible_collections.netfailover.standby.plugins.module_utils.libvirt_connection import get_domain
 from ansible_collections.netfailover.standby.plugins.module_utils.module import LibvirtModule
@@ -294,7 +294,8 @@ def argument_spec():
 def run(module):
     start_event_loop()  # before the connection opens: libvirt binds a connection to the event loop at open
     domain = get_domain(module.connection, module.params["name"])
-    device = PrimaryDevice(module.connection, domain, module.params, check_mode=module.check_mode, fdb=fdb_switch(module))
+    switch = pinned_entry(module.module, module.params["fdb_mac"], module.params["fdb_port"])
+    device = PrimaryDevice(module.connection, domain, module.params, check_mode=module.check_mode, fdb=switch)
     try:
         result = device.run()
     finally:
@@ -306,15 +307,6 @@ def run(module):
             before["fdb"], after["fdb"] = result["fdb"]["entries_before"], result["fdb"]["entries_after"]
         result["diff"] = {"before": before, "after": after}
     return result
-
-
-def fdb_switch(module):
-    """The FDB entry to re-point when the guest switches paths (fdb_mac, fdb_port), or None."""
-    params, ansible = module.params, module.module
-    if not params["fdb_mac"]:
-        return None
-    return FdbEntry(ansible.run_command, params["fdb_mac"], params["fdb_port"], "present", flavour="static", sticky=True,
-                    bridge=ansible.get_bin_path("bridge", required=True), ip=ansible.get_bin_path("ip", required=True))
 
 
 def main():

@@ -167,7 +167,7 @@ guest:
 """
 
 from ansible_collections.netfailover.standby.plugins.module_utils import guest_failover
-from ansible_collections.netfailover.standby.plugins.module_utils.bridge_fdb import FdbEntry
+from ansible_collections.netfailover.standby.plugins.module_utils.bridge_fdb import pinned_entry
 from ansible_collections.netfailover.standby.plugins.module_utils.libvirt_connection import get_domain
 from ansible_collections.netfailover.standby.plugins.module_utils.module import LibvirtModule
 from ansible_collections.netfailover.standby.plugins.module_utils.standby_link import set_standby_link
@@ -187,23 +187,15 @@ def argument_spec():
 def run(module):
     params = module.params
     domain = get_domain(module.connection, params["name"])
-    result = set_standby_link(domain, params, module.check_mode, fdb_pin=fdb_pin(module))
+    # pinned while the link is up: added before it goes up, removed after it went down
+    pin = pinned_entry(module.module, params["fdb_mac"], params["fdb_port"], "present" if params["state"] == "up" else "absent")
+    result = set_standby_link(domain, params, module.check_mode, fdb_pin=pin)
     if module.diff_mode:
         before, after = {"link_state": result["link_state_before"]}, {"link_state": result["link_state"]}
         if result["fdb"]:
             before["fdb"], after["fdb"] = result["fdb"]["entries_before"], result["fdb"]["entries_after"]
         result["diff"] = {"before": before, "after": after}
     return result
-
-
-def fdb_pin(module):
-    """The FDB entry pinned while the link is up (fdb_mac on fdb_port), or None."""
-    params, ansible = module.params, module.module
-    if not params["fdb_mac"]:
-        return None
-    return FdbEntry(ansible.run_command, params["fdb_mac"], params["fdb_port"], "present" if params["state"] == "up" else "absent",
-                    flavour="static", sticky=True, bridge=ansible.get_bin_path("bridge", required=True),
-                    ip=ansible.get_bin_path("ip", required=True))
 
 
 def main():
