@@ -49,6 +49,12 @@ def ping(domain, timeout=AGENT_TIMEOUT_SECONDS):
     return True
 
 
+def netdev_names(domain, timeout=AGENT_TIMEOUT_SECONDS):
+    """The guest's network interface names (guest-network-get-interfaces): one agent call, no process in the guest."""
+    interfaces = agent_command(domain, "guest-network-get-interfaces", timeout=timeout, domain_name=domain.name()) or []
+    return {interface.get("name") for interface in interfaces}
+
+
 def execute(domain, path, arguments=(), timeout=10.0, poll_interval=0.02, clock=time.monotonic, sleep=time.sleep):
     """Run ``path arguments...`` in the guest through guest-exec and wait for it.
 

@@ -9,7 +9,12 @@ from __future__ import annotations
 import time
 
 from ansible_collections.netfailover.standby.plugins.module_utils import guest_agent
-from ansible_collections.netfailover.standby.plugins.module_utils.failover_state import GuestState, classify, verify
+from ansible_collections.netfailover.standby.plugins.module_utils.failover_state import (
+    PRIMARY_ENSLAVED_STATES,
+    GuestState,
+    classify,
+    verify,
+)
 from ansible_collections.netfailover.standby.plugins.module_utils.guest_topology import (
     SYSFS_WALK_SCRIPT,
     parse_sysfs_walk,
@@ -86,6 +91,41 @@ def observe(read, expect=None, timeout=0.0, interval=0.5, classify_options=None,
             raise LibvirtCollectionError(
                 "{0} (waited {1:.1f} s)".format(verification.message, result["elapsed_seconds"]), result=result)
     return result
+
+
+class ReleaseWatch:
+    """Tells, cheaply enough to ask every few tens of milliseconds, whether the guest has let go of its primary.
+
+    One full read of the topology names the enslaved primary's netdev; afterwards each check is a single
+    guest-network-get-interfaces call (no process in the guest): the primary is released once its netdev is gone,
+    which is when net_failover stops taking frames through it. ``primary`` is None when the first read found no
+    enslaved primary (or failed): then the watch never fires and the caller relies on DEVICE_REMOVED.
+    """
+
+    def __init__(self, domain, reader_factory=None, lister=None):
+        self.domain = domain
+        self.lister = lister or guest_agent.netdev_names
+        self.checks = 0
+        self.failed_checks = 0
+        self.last_error = None
+        try:
+            classification = classify((reader_factory or agent_reader)(domain)())
+        except LibvirtCollectionError as error:
+            self.primary, self.last_error = None, error.message
+            return
+        self.primary = classification.primary if classification.state in PRIMARY_ENSLAVED_STATES else None
+
+    def released(self):
+        if self.primary is None:
+            return False
+        self.checks += 1
+        try:
+            names = self.lister(self.domain)
+        except LibvirtCollectionError as error:  # a busy agent while the guest unplugs: the next check tries again
+            self.failed_checks += 1
+            self.last_error = error.message
+            return False
+        return self.primary not in names
 
 
 VERIFY_ARGUMENT_SPEC = {

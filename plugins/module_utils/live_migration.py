@@ -10,7 +10,6 @@ import time
 
 from ansible_collections.netfailover.standby.plugins.module_utils import guest_failover
 from ansible_collections.netfailover.standby.plugins.module_utils import migration as mg
-from ansible_collections.netfailover.standby.plugins.module_utils.failover_state import PRIMARY_ENSLAVED_STATES, classify
 from ansible_collections.netfailover.standby.plugins.module_utils.libvirt_connection import (
     LibvirtCollectionError,
     connection_uri,
@@ -29,7 +28,8 @@ class LiveMigration:
     migration (teaming: QEMU unplugs the VF when the migration starts), or None.
     """
 
-    def __init__(self, source, options, check_mode=False, opener=None, clock=time.monotonic, reader_factory=None, fdb=None):
+    def __init__(self, source, options, check_mode=False, opener=None, clock=time.monotonic, reader_factory=None, fdb=None,
+                 netdev_lister=None):
         self.source = source
         self.options = options
         self.name = options["name"]
@@ -43,7 +43,8 @@ class LiveMigration:
         self.fdb = fdb
         self.fdb_result = None
         self.released_seconds = None
-        self.fdb_watch = None  # what the guest reads during the migration saw
+        self.fdb_watch = None  # the guest_failover.ReleaseWatch of the migration
+        self.netdev_lister = netdev_lister  # the guest's netdev names (guest_agent.netdev_names by default)
 
     def close(self):
         for connection in self._connections:
@@ -150,7 +151,8 @@ class LiveMigration:
             mg.set_max_downtime(domain, downtime=options["max_downtime"], name=self.name)
             result["notes"].append("maximum downtime set to {0} ms".format(options["max_downtime"]))
         on_poll = self.fdb_switch_watch(domain) if self.fdb is not None else None
-        job = mg.MigrationJob(domain, call, options["timeout"], min(options["poll_interval"], 0.1) if on_poll else options["poll_interval"],
+        interval = min(options["poll_interval"], 0.05) if on_poll else options["poll_interval"]
+        job = mg.MigrationJob(domain, call, options["timeout"], interval,
                               postcopy_after=options["postcopy_after"] if options["postcopy"] else None, clock=self.clock,
                               on_poll=on_poll)
         job.run()
@@ -159,10 +161,10 @@ class LiveMigration:
         if self.fdb is not None and self.fdb_result is None:
             watch = self.fdb_watch
             result["notes"].append(
-                "the FDB entry was not switched: no read of the guest saw it release its VF during the migration ({0} reads, "
-                "{1} failed{2}; last state seen: {3})".format(
-                    watch["reads"], watch["failed_reads"], ", the last with: " + watch["last_error"] if watch["last_error"] else "",
-                    watch["last_state"]))
+                "the FDB entry was not switched: no check of the guest saw it release its VF during the migration "
+                "(primary {0}; {1} checks, {2} failed{3})".format(
+                    watch.primary or "unknown", watch.checks, watch.failed_checks,
+                    ", the last with: " + watch.last_error if watch.last_error else ""))
         result["notes"].extend(job.notes)
         if job.timed_out or job.error is not None:
             self.fail(job, domain, result)
@@ -173,28 +175,18 @@ class LiveMigration:
         return result
 
     def fdb_switch_watch(self, domain):
-        """A poll hook: read the guest; the first read without the VF enslaved points the FDB entry at fdb_port."""
-        read = (self.reader_factory or guest_failover.agent_reader)(domain)
-        watch = self.fdb_watch = {"reads": 0, "failed_reads": 0, "last_error": None, "last_state": None}
+        """A poll hook: the first poll that finds the guest's VF released points the FDB entry at fdb_port."""
+        watch = self.fdb_watch = guest_failover.ReleaseWatch(domain, reader_factory=self.reader_factory,
+                                                             lister=self.netdev_lister)
 
         def on_poll(elapsed):
-            if self.fdb_result is not None:
+            if self.fdb_result is not None or not watch.released():
                 return
-            watch["reads"] += 1
+            self.released_seconds = round(elapsed, 3)
             try:
-                state = classify(read()).state
-            except LibvirtCollectionError as error:
-                # the agent is busy, or the guest is paused for the switch-over: the next poll tries again
-                watch["failed_reads"] += 1
-                watch["last_error"] = error.message
-                return
-            watch["last_state"] = state.value
-            if state not in PRIMARY_ENSLAVED_STATES:
-                self.released_seconds = round(elapsed, 3)
-                try:
-                    self.fdb_result = self.fdb.run()
-                except LibvirtCollectionError as error:  # never abandon a running migration over the FDB entry
-                    self.fdb_result = {"changed": False, "failed": True, "msg": error.message}
+                self.fdb_result = self.fdb.run()
+            except LibvirtCollectionError as error:  # never abandon a running migration over the FDB entry
+                self.fdb_result = {"changed": False, "failed": True, "msg": error.message}
         return on_poll
 
     def where_now(self, domain):

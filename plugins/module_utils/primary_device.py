@@ -22,7 +22,7 @@ from ansible_collections.netfailover.standby.plugins.module_utils.domain_events 
     TIMEOUT,
     DeviceRemovalWatcher,
 )
-from ansible_collections.netfailover.standby.plugins.module_utils.failover_state import PRIMARY_ENSLAVED_STATES, classify
+from ansible_collections.netfailover.standby.plugins.module_utils.failover_state import PRIMARY_ENSLAVED_STATES
 from ansible_collections.netfailover.standby.plugins.module_utils.libvirt_connection import LibvirtCollectionError
 
 DEFAULT_EXPECT_STATES = ("armed", "steady")
@@ -39,7 +39,7 @@ class PrimaryDevice:
     """
 
     def __init__(self, connection, domain, options, check_mode=False, clock=time.monotonic, reader_factory=None, agent_ping=None,
-                 fdb=None):
+                 fdb=None, netdev_lister=None):
         self.connection = connection
         self.domain = domain
         self.name = domain.name()
@@ -57,6 +57,7 @@ class PrimaryDevice:
         self.removal_detected_by = None
         self.fdb = fdb
         self.fdb_result = None
+        self.netdev_lister = netdev_lister  # the guest's netdev names (guest_agent.netdev_names by default)
 
     # --- reading ---------------------------------------------------------------------------------------
 
@@ -139,16 +140,6 @@ class PrimaryDevice:
             self.timings["fdb_switch_seconds"] = round(self.clock() - started, 3)
             self.actions.append("pointed the FDB entry of {0} at {1} ({2})".format(self.fdb.mac, self.fdb.port, why))
 
-    def switch_fdb_when_released(self, read_guest, started):
-        """One read of the guest during a detach: switch once its failover master no longer has the VF enslaved."""
-        try:
-            classification = classify(read_guest())
-        except LibvirtCollectionError:
-            return  # the guest agent is busy or slow while the guest unplugs: DEVICE_REMOVED still switches
-        if classification.state not in PRIMARY_ENSLAVED_STATES:
-            self.timings["released_seconds"] = round(self.clock() - started, 3)
-            self.switch_fdb("the guest released {0}".format(self.alias))
-
     def switch_fdb_when_enslaved(self, classification):
         if classification.state in PRIMARY_ENSLAVED_STATES:
             self.switch_fdb("the guest enslaved {0}".format(self.alias))
@@ -215,20 +206,22 @@ class PrimaryDevice:
         timeout = self.options["timeout"]
         # With an FDB switch, watch the guest too: it stops taking frames through the VF when it unregisters the VF's
         # netdev, which comes up to a second before QEMU reports DEVICE_REMOVED (pciehp powers the slot off after).
-        watch = self.fdb is not None and self.guest_agent_answers("the FDB entry is switched on DEVICE_REMOVED instead")
-        read_guest = self.reader_factory(self.domain) if watch else None
+        watch = None
+        if self.fdb is not None and self.guest_agent_answers("the FDB entry is switched on DEVICE_REMOVED instead"):
+            watch = guest_failover.ReleaseWatch(self.domain, reader_factory=self.reader_factory, lister=self.netdev_lister)
         started = self.clock()
 
         def still_present():
-            if read_guest is not None and self.fdb_result is None:
-                self.switch_fdb_when_released(read_guest, started)
+            if watch is not None and self.fdb_result is None and watch.released():
+                self.timings["released_seconds"] = round(self.clock() - started, 3)
+                self.switch_fdb("the guest released {0}".format(self.alias))
             return self.device("live") is not None
 
         with DeviceRemovalWatcher(self.connection, self.domain, self.alias) as watcher:
             dd.detach_device_alias(self.domain, alias=self.alias, flags=flag, name=self.name, where=where)
             self.timings["request_seconds"] = round(self.clock() - started, 3)
             self.actions.append("requested the removal of {0} (live)".format(self.alias))
-            outcome, _waited, how = watcher.wait(timeout, still_present, interval=0.05 if read_guest else 0.5,
+            outcome, _waited, how = watcher.wait(timeout, still_present, interval=0.02 if watch else 0.5,
                                                  clock=self.clock)
         waited = round(self.clock() - started, 3)
         if outcome == TIMEOUT:

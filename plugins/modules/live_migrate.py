@@ -25,10 +25,10 @@ description:
     agent there (a read-write connection to O(destination_uri)); after a manual dance the guest should run on its
     standby alone (V(standby_only_up)).
   - With O(fdb_mac) and O(fdb_port) (the QEMU-driven failover, libvirt C(<teaming>), where QEMU unplugs the VF when the
-    migration starts), the module reads the guest while the migration runs and, the moment the guest no longer has the
-    VF enslaved, points the source bridge's forwarding (FDB) entry for the guest's MAC at O(fdb_port), the standby's
-    tap (static, sticky). Until then inbound frames go to the VF that is gone. A failure to change the entry never
-    stops the migration; it is reported in RV(fdb).
+    migration starts), the module reads the guest's topology once, then asks its guest agent for its netdevs at every
+    poll of the migration and, the moment the VF's netdev is gone, points the source bridge's forwarding (FDB) entry
+    for the guest's MAC at O(fdb_port), the standby's tap (static, sticky). Until then inbound frames go to the VF that
+    is gone. A failure to change the entry never stops the migration; it is reported in RV(fdb).
 author:
   - netfailover.standby contributors (@netfailover)
 extends_documentation_fragment:
@@ -123,7 +123,7 @@ options:
     default: 300
   poll_interval:
     description:
-      - Seconds between two reads of the job's progress (at most 0.1 with O(fdb_mac), to catch the guest's release).
+      - Seconds between two reads of the job's progress (at most 0.05 with O(fdb_mac), to catch the guest's release).
     type: float
     default: 0.5
   fdb_mac:
@@ -293,7 +293,7 @@ fdb:
   type: dict
   sample: {"mac": "52:54:00:6c:00:01", "port": "vnet0", "bridge": "br0", "changed": true}
 released_seconds:
-  description: With O(fdb_mac), when (seconds after the migration started) a read of the guest first saw the VF released.
+  description: With O(fdb_mac), when (seconds after the migration started) a check of the guest first saw the VF released.
   returned: always
   type: float
   sample: 6.2

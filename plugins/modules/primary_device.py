@@ -25,8 +25,9 @@ description:
     O(xml) and not changed.
   - With O(fdb_mac) and O(fdb_port), the module also points the host bridge's forwarding (FDB) entry for the guest's
     MAC at O(fdb_port) (a static, sticky entry) at the moment the guest switches paths. After a live detach that is
-    the first read of the guest (through the guest agent, while the module waits for C(DEVICE_REMOVED)) that shows the
-    VF no longer enslaved, or the C(DEVICE_REMOVED) event if that comes first (the VF is gone, point the entry at the
+    the first check of the guest that finds the VF's netdev gone (through the guest agent, while the module waits for
+    C(DEVICE_REMOVED); one read of its topology names the VF's netdev, then one C(guest-network-get-interfaces) every
+    20 ms), or the C(DEVICE_REMOVED) event if that comes first (the VF is gone, point the entry at the
     standby's tap). The guest lets go of the VF up to a second before QEMU reports its removal. After a live attach it is
     the first read that shows the new primary enslaved (the guest now drops frames that arrive on the standby, so
     point the entry at the VF's PF). Inbound frames follow the bridge's entry, so every moment it lags the guest

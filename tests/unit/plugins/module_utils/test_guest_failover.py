@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from ansible_collections.netfailover.standby.plugins.module_utils.guest_failover import observe, verify_after_change
+from ansible_collections.netfailover.standby.plugins.module_utils import guest_agent
+from ansible_collections.netfailover.standby.plugins.module_utils.guest_failover import ReleaseWatch, observe, verify_after_change
 from ansible_collections.netfailover.standby.plugins.module_utils.guest_topology import parse_sysfs_walk
 from ansible_collections.netfailover.standby.plugins.module_utils.libvirt_connection import LibvirtCollectionError
 
@@ -123,3 +124,41 @@ def test_verify_after_change_failure_says_what_was_done_and_keeps_the_result():
                             reader_factory=lambda _domain: lambda: ARMED)
     assert caught.value.result["changed"] is True and caught.value.result["link_state"] == "up"
     assert caught.value.result["guest"]["state"] == "armed"
+
+
+STANDBY_ONLY = parse_sysfs_walk((FIXTURES / "lab_standby_only_up__primary_detached.txt").read_text())
+
+
+def test_release_watch_names_the_primary_then_checks_its_netdev():
+    answers = iter([{"lo", "eth0", "eth1", "eth2"}, AGENT_DOWN, {"lo", "eth0", "eth1"}])
+
+    def lister(_domain):
+        answer = next(answers)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+    watch = ReleaseWatch(NamedDomain(), reader_factory=lambda _domain: lambda: ARMED, lister=lister)
+    assert watch.primary == "eth2"
+    assert [watch.released(), watch.released(), watch.released()] == [False, False, True]
+    assert (watch.checks, watch.failed_checks) == (3, 1) and "not connected" in watch.last_error
+
+
+def agent_down():
+    raise AGENT_DOWN
+
+
+@pytest.mark.parametrize("read", [lambda: STANDBY_ONLY, agent_down])
+def test_release_watch_without_an_enslaved_primary_never_fires(read):
+    watch = ReleaseWatch(NamedDomain(), reader_factory=lambda _domain: read,
+                         lister=lambda _domain: pytest.fail("nothing to watch: the guest must not be asked"))
+    assert watch.primary is None and watch.released() is False
+
+
+def test_netdev_names_asks_the_agent_once(monkeypatch):
+    calls = []
+
+    def agent_command(domain, command, arguments=None, timeout=5, domain_name=None):
+        calls.append(command)
+        return [{"name": "lo"}, {"name": "eth0", "hardware-address": "52:54:00:6c:00:01"}]
+    monkeypatch.setattr(guest_agent, "agent_command", agent_command)
+    assert guest_agent.netdev_names(NamedDomain()) == {"lo", "eth0"} and calls == ["guest-network-get-interfaces"]

@@ -300,11 +300,19 @@ class SwitchLog:
             self.events.append("fdb replace " + " ".join(argv[3:]))
         return self.bridge(argv)
 
+    def lister(self, _domain):
+        """guest-network-get-interfaces: the VF's netdev (eth2 in the lab's topologies) is there for held_checks calls."""
+        self.events.append("names")
+        self.held_checks -= 1
+        return {"lo", "eth0", "eth1", "eth2"} if self.held_checks >= 0 else {"lo", "eth0", "eth1"}
+
+    held_checks = 0
+
 
 def fdb_run(domain, opts, log, connection=None, check_mode=False):
     entry = FdbEntry(log.run_command, MAC, "pf0", "present", flavour="static", sticky=True, bridge=BRIDGE, ip=IP)
     device = PrimaryDevice(connection or FakeConnection([domain]), domain, opts, check_mode=check_mode,
-                           reader_factory=log.factory, agent_ping=lambda _domain: True, fdb=entry)
+                           reader_factory=log.factory, agent_ping=lambda _domain: True, fdb=entry, netdev_lister=log.lister)
     return device, device.run()
 
 
@@ -312,7 +320,7 @@ def test_detach_points_the_fdb_entry_at_the_new_port_right_after_device_removed(
     domain = FakeDomain()
     connection = FakeConnection([domain])
     removal_by_event(domain, connection)
-    log = SwitchLog(Guest("standby_only_up"), Bridge(LEARNED))
+    log = SwitchLog(Guest("armed", "standby_only_up"), Bridge(LEARNED))
     original_detach = domain.on_detach
 
     def on_detach(alias):
@@ -321,8 +329,9 @@ def test_detach_points_the_fdb_entry_at_the_new_port_right_after_device_removed(
     domain.on_detach = on_detach
     _device, result = fdb_run(domain, options(state="absent", verify_states=["standby_only_up"], verify_timeout=1.0), log,
                               connection=connection)
-    # the switch comes after the removal and before the guest check, not at the end of a later task
-    assert log.events == ["detach requested", "fdb replace {0} dev pf0 master static sticky".format(MAC), "read"]
+    # the watch learns the VF's netdev first; the event comes at once here, so the switch follows the removal, before
+    # the guest check, not at the end of a later task
+    assert log.events == ["read", "detach requested", "fdb replace {0} dev pf0 master static sticky".format(MAC), "read"]
     assert result["fdb"]["changed"] is True and result["fdb"]["entries_after"][0]["flavour"] == "static"
     assert result["actions"][-1] == "pointed the FDB entry of {0} at pf0 (ua-primary0 is gone)".format(MAC)
     assert "fdb_switch_seconds" in result["timings"]
@@ -382,8 +391,8 @@ def test_detach_switches_the_fdb_entry_when_the_guest_releases_the_vf_before_dev
     # pciehp powers the slot off (and QEMU reports DEVICE_REMOVED) only after the guest unregistered the VF's netdev
     domain = FakeDomain()
     domain.removal_is_delayed = True
-    bridge = Bridge(LEARNED)
-    log = SwitchLog(Guest("armed", "armed", "standby_only_up"), bridge)
+    log = SwitchLog(Guest("armed"), Bridge(LEARNED))
+    log.held_checks = 2
 
     def run_command(argv):
         outcome = SwitchLog.run_command(log, argv)
@@ -392,10 +401,21 @@ def test_detach_switches_the_fdb_entry_when_the_guest_releases_the_vf_before_dev
         return outcome
     log.run_command = run_command
     _device, result = fdb_run(domain, options(state="absent"), log)
-    assert log.events == ["read", "read", "read", "fdb replace {0} dev pf0 master static sticky".format(MAC)]
+    # one full read names the VF's netdev (eth2); then cheap name checks until it is gone
+    assert log.events == ["read", "names", "names", "names", "fdb replace {0} dev pf0 master static sticky".format(MAC)]
     assert "pointed the FDB entry of {0} at pf0 (the guest released ua-primary0)".format(MAC) in result["actions"]
     assert result["timings"]["released_seconds"] <= result["timings"]["removed_seconds"]
     assert result["after"] == {"live": None}
+
+
+def test_detach_of_a_vf_the_guest_had_not_enslaved_switches_on_device_removed():
+    domain = FakeDomain()
+    connection = FakeConnection([domain])
+    removal_by_event(domain, connection)
+    log = SwitchLog(Guest("standby_only_up"), Bridge(LEARNED))
+    _device, result = fdb_run(domain, options(state="absent"), log, connection=connection)
+    assert "names" not in log.events  # nothing to watch for: no enslaved VF
+    assert result["actions"][-1].endswith("(ua-primary0 is gone)")
 
 
 def test_detach_without_an_answering_agent_switches_on_device_removed_and_warns():
