@@ -27,6 +27,7 @@ from ansible_collections.netfailover.standby.plugins.module_utils.libvirt_connec
 
 DEFAULT_EXPECT_STATES = ("armed", "steady")
 WHERE = (("live", dd.AFFECT_LIVE), ("persistent", dd.AFFECT_CONFIG))
+XML_FALLBACK_INTERVAL = 0.5  # seconds between two reads of the live XML while a detach waits for DEVICE_REMOVED
 
 
 class PrimaryDevice:
@@ -210,18 +211,24 @@ class PrimaryDevice:
         if self.fdb is not None and self.guest_agent_answers("the FDB entry is switched on DEVICE_REMOVED instead"):
             watch = guest_failover.ReleaseWatch(self.domain, reader_factory=self.reader_factory, lister=self.netdev_lister)
         started = self.clock()
+        xml_read_at = None
 
         def still_present():
+            nonlocal xml_read_at
             if watch is not None and self.fdb_result is None and watch.released():
                 self.timings["released_seconds"] = round(self.clock() - started, 3)
                 self.switch_fdb("the guest released {0}".format(self.alias))
+            # the live XML is only the fallback for a missed DEVICE_REMOVED: read it at its own pace, not the watch's
+            if xml_read_at is not None and self.clock() - xml_read_at < XML_FALLBACK_INTERVAL:
+                return True
+            xml_read_at = self.clock()
             return self.device("live") is not None
 
         with DeviceRemovalWatcher(self.connection, self.domain, self.alias) as watcher:
             dd.detach_device_alias(self.domain, alias=self.alias, flags=flag, name=self.name, where=where)
             self.timings["request_seconds"] = round(self.clock() - started, 3)
             self.actions.append("requested the removal of {0} (live)".format(self.alias))
-            outcome, _waited, how = watcher.wait(timeout, still_present, interval=0.02 if watch else 0.5,
+            outcome, _waited, how = watcher.wait(timeout, still_present, interval=0.02 if watch else XML_FALLBACK_INTERVAL,
                                                  clock=self.clock)
         waited = round(self.clock() - started, 3)
         if outcome == TIMEOUT:

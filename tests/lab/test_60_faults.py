@@ -102,6 +102,15 @@ def test_two_runs_at_once_the_second_refuses(lab, tmp_path):
     record("two runs at once (second refuses)", second, state["state"])
 
 
+def assert_refused_in_place(lab, result, source, fault):
+    """A refusal in the preflight: the run failed, the VM still runs steady on the source, no probe was lost."""
+    assert result.rc != 0 and result.report["outcome"] == "refused", result.output[-3000:]
+    hv, state = settle(lab)
+    assert hv == source
+    assert result.probe["lost"] == 0
+    record(fault, result, state["state"])
+
+
 def test_destination_libvirtd_stopped_before(lab, tmp_path):
     source = lab.hypervisor_running(VM)
     run([REPO / "tools" / "lab.sh", "libvirtd", OTHER[source], "stop"])
@@ -109,12 +118,8 @@ def test_destination_libvirtd_stopped_before(lab, tmp_path):
         result = migrate(lab, tmp_path, "dest-down")
     finally:
         run([REPO / "tools" / "lab.sh", "libvirtd", OTHER[source], "start"])
-    assert result.rc != 0 and result.report["outcome"] == "refused", result.output[-3000:]
+    assert_refused_in_place(lab, result, source, "destination libvirtd stopped before")
     assert OTHER[source] in result.report["message"]
-    hv, state = settle(lab)
-    assert hv == source
-    assert result.probe["lost"] == 0
-    record("destination libvirtd stopped before", result, state["state"])
 
 
 def test_destination_without_the_vf_is_refused(lab, tmp_path):
@@ -122,14 +127,10 @@ def test_destination_without_the_vf_is_refused(lab, tmp_path):
     source = lab.hypervisor_running(VM)
     vf_xml = "<interface type='bridge'><mac address='52:54:00:6c:00:01'/><source bridge='esw9'/><model type='vmxnet3'/></interface>"
     result = migrate(lab, tmp_path, "dest-no-vf", migrate_destination_primary_xml=vf_xml)
-    assert result.rc != 0 and result.report["outcome"] == "refused", result.output[-3000:]
+    assert_refused_in_place(lab, result, source, "destination without the VF")
     message = result.report["message"]
     assert "{0} cannot take vm1".format(OTHER[source]) in message and "/sys/class/net/esw9/bridge" in message, message
     assert "Nothing was changed" in message
-    hv, state = settle(lab)
-    assert hv == source
-    assert result.probe["lost"] == 0
-    record("destination without the VF", result, state["state"])
 
 
 def test_destination_libvirtd_killed_during_the_migration(lab, tmp_path):
