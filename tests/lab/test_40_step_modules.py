@@ -144,7 +144,7 @@ def test_fdb_entry_absent_then_present(steps):
     assert static["changed"] and [e["state"] for e in fdb(steps, "hv1")] == ["static"]
     assert ok(task(steps, "hv1", "fdb_entry", dict(args, state="present", flavour="static")))["changed"] is False
     ok(task(steps, "hv1", "fdb_entry", args))  # a static entry on pf0 would black-hole the guest once the VF is gone
-    assert fdb(steps, "hv1") == []
+    assert [e["state"] for e in fdb(steps, "hv1")] in ([], [""])  # the static entry is gone; the guest may be learned again
     assert steps.probe(GUEST, count=10)["received"] == 10
 
 
