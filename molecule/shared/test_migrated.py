@@ -15,6 +15,7 @@ VM = "vm1"
 PREFIX = os.environ["NFLAB_PREFIX"]
 REPORT = json.loads((Path(os.environ["NETFAILOVER_REPORT_DIR"]) / (VM + ".json")).read_text())
 LAB = json.loads(Path("/var/lib/{0}/lab.json".format(PREFIX)).read_text())
+MAC = json.loads(Path("/var/lib/{0}/inventory.json".format(PREFIX)).read_text())["all"]["children"]["guests"]["hosts"][VM]["nflab_mac"]
 
 
 def test_the_report_says_the_migration_succeeded():
@@ -43,6 +44,13 @@ def test_guest_topology_and_link_states(host):
     rows = [line.split() for line in host.check_output("virsh domiflist %s", VM).splitlines()[2:]]
     tap = next(row[0] for row in rows if row[2:4] == ["br0", "virtio"])
     assert host.check_output("virsh domif-getlink %s %s", VM, tap).split()[-1] == "down"
+
+
+def test_no_fdb_entry_of_the_vm_is_left_pinned(host):
+    """The dance pins the VM's MAC on the bridges (source, and the destination in teaming); every pin is undone."""
+    entries = json.loads(host.check_output("bridge -j fdb show br br0"))
+    pinned = [e for e in entries if e["mac"] == MAC and (e.get("state") in ("static", "permanent") or "sticky" in e["flags"])]
+    assert pinned == []
 
 
 def test_the_probe_reaches_the_guest():

@@ -102,11 +102,13 @@ class ReleaseWatch:
     enslaved primary (or failed): then the watch never fires and the caller relies on DEVICE_REMOVED.
     """
 
-    def __init__(self, domain, reader_factory=None, lister=None):
+    def __init__(self, domain, reader_factory=None, lister=None, clock=time.monotonic):
         self.domain = domain
         self.lister = lister or guest_agent.netdev_names
+        self.clock = clock
         self.checks = 0
         self.failed_checks = 0
+        self.slowest_check_seconds = 0.0
         self.last_error = None
         try:
             classification = classify((reader_factory or agent_reader)(domain)())
@@ -119,13 +121,21 @@ class ReleaseWatch:
         if self.primary is None:
             return False
         self.checks += 1
+        started = self.clock()
         try:
             names = self.lister(self.domain)
         except LibvirtCollectionError as error:  # a busy agent while the guest unplugs: the next check tries again
             self.failed_checks += 1
             self.last_error = error.message
             return False
+        finally:
+            self.slowest_check_seconds = max(self.slowest_check_seconds, round(self.clock() - started, 3))
         return self.primary not in names
+
+    def summary(self):
+        """What the watch saw, for a module's result: how often it asked, and how long the slowest answer took."""
+        return {"primary": self.primary, "checks": self.checks, "failed_checks": self.failed_checks,
+                "slowest_check_seconds": self.slowest_check_seconds, "last_error": self.last_error}
 
 
 VERIFY_ARGUMENT_SPEC = {

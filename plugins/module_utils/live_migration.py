@@ -81,7 +81,8 @@ class LiveMigration:
         return {"changed": changed, "name": self.name, "source_uri": connection_uri(self.source),
                 "destination_uri": self.destination_uri, "mode": self.options["mode"], "location": location,
                 "flags": flag_names, "flags_value": flags, "job": None, "job_read_from": None, "elapsed_seconds": 0.0, "progress": [],
-                "postcopy_started": False, "notes": [], "fdb": None, "released_seconds": None}
+                "postcopy_started": False, "notes": [], "fdb": None, "released_seconds": None,
+                "release_watch": None}
 
     def run(self):
         try:
@@ -157,7 +158,8 @@ class LiveMigration:
                               on_poll=on_poll)
         job.run()
         result.update(elapsed_seconds=round(job.elapsed, 3), progress=job.samples, postcopy_started=job.postcopy_started,
-                      fdb=self.fdb_result, released_seconds=self.released_seconds)
+                      fdb=self.fdb_result, released_seconds=self.released_seconds,
+                      release_watch=self.fdb_watch.summary() if self.fdb_watch is not None else None)
         if self.fdb is not None and self.fdb_result is None:
             watch = self.fdb_watch
             result["notes"].append(

@@ -297,6 +297,30 @@ released_seconds:
   returned: always
   type: float
   sample: 6.2
+release_watch:
+  description:
+    - With O(fdb_mac), how the guest was watched for the release of its VF during the migration; null without O(fdb_mac).
+    - A long C(slowest_check_seconds) means the guest agent answered late (the guest was busy unplugging), which delays
+      the FDB switch by as much.
+  returned: always
+  type: dict
+  contains:
+    primary:
+      description: The VF's netdev in the guest that the watch waited for; null when the guest showed no enslaved VF.
+      type: str
+    checks:
+      description: How many times the guest's netdevs were listed.
+      type: int
+    failed_checks:
+      description: How many of those listings failed (the guest agent did not answer in time).
+      type: int
+    slowest_check_seconds:
+      description: The longest a single listing took.
+      type: float
+    last_error:
+      description: The last error of the watch, or null.
+      type: str
+  sample: {"primary": "eth1", "checks": 93, "failed_checks": 0, "slowest_check_seconds": 0.41, "last_error": null}
 guest:
   description:
     - The guest's failover state on the destination after the migration (or when it already ran there), read through the

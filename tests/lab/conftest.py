@@ -64,9 +64,10 @@ class Lab:
     def failover(self, host, guest, **options):
         return self.ansible(host, "netfailover.standby.guest_failover_info", dict(name=guest, **options))
 
-    def probe(self, guest, count=20, rate=100.0, duration=5.0):
-        """Send UDP probes from the lab's L2 segment to the guest's echo responder; returns the probe summary."""
-        address = self.inventory["all"]["children"]["guests"]["hosts"][guest]["nflab_address"]
+    def probe(self, guest, count=20, rate=100.0, duration=5.0, address=None):
+        """Send UDP probes from the lab's L2 segment to the guest's echo responder; returns the probe summary.
+        ``address`` for a guest the inventory does not know (one a test defined)."""
+        address = address or self.inventory["all"]["children"]["guests"]["hosts"][guest]["nflab_address"]
         completed = run(["ip", "netns", "exec", self.facts["net_namespace"], sys.executable, REPO / "lab" / "probe.py", address,
                          "--count", count, "--rate", rate, "--duration", duration])
         return json.loads(completed.stdout)
@@ -87,9 +88,9 @@ class Lab:
                 connection.close()
         return None
 
-    def start_probe(self, guest, rate=200):
+    def start_probe(self, guest, rate=200, address=None):
         """Probe the guest in the background; ``stop()`` on the returned handle gives the summary (with a timeline)."""
-        address = self.inventory["all"]["children"]["guests"]["hosts"][guest]["nflab_address"]
+        address = address or self.inventory["all"]["children"]["guests"]["hosts"][guest]["nflab_address"]
         process = subprocess.Popen(["ip", "netns", "exec", self.facts["net_namespace"], sys.executable,
                                     str(REPO / "lab" / "probe.py"), address, "--rate", str(rate)],
                                    stdout=subprocess.PIPE, text=True)

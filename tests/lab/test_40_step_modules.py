@@ -10,7 +10,6 @@ steady on hv1. The measured timings are printed at the end (pytest -s).
 """
 
 import json
-import time
 from pathlib import Path
 
 import pytest

@@ -171,11 +171,63 @@ def test_migration_aborted_by_its_timeout(lab, tmp_path):
     result = migrate(lab, tmp_path, "timeout", migrate_timeout=3, migrate_bandwidth_mib=1)
     assert result.rc != 0
     assert result.report["outcome"] == "rolled_back", result.report["message"]
+    assert result.report["final_state"] == "steady" and result.report["message"].endswith("with its VF (steady).")
+    assert [step["step"] for step in result.report["steps"]][-1] == "verify_final"
     assert result.report["failed_step"].startswith("Run the live migration")
     hv, state = settle(lab)
     assert hv == source
     assert_reachable(lab)
     record("migration fails mid-way (timeout abort)", result, state["state"])
+
+
+QEMU_NS = "http://libvirt.org/schemas/domain/qemu/1.0"
+ET.register_namespace("qemu", QEMU_NS)
+
+
+def start_clone(lab, conn, name, number, standby=True, teaming=False, until="steady"):
+    """A second guest beside vm1, defined from vm1's definition on the same hypervisor: its own name, MAC
+    (52:54:00:6c:00:NN) and address (192.0.2.NN); without <teaming> when not ``standby``; with QEMU's
+    failover_pair_id on its VF when ``teaming`` (as the lab's teaming variant defines it). Returns the running domain
+    once its guest agent shows ``until``."""
+    root = ET.fromstring(conn.lookupByName(VM).XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE))
+    root.find("name").text = name
+    root.remove(root.find("uuid"))
+    for interface in root.findall("devices/interface"):
+        interface.find("mac").set("address", "52:54:00:6c:00:{0}".format(number))
+        element = interface.find("teaming")
+        if element is not None and not standby:
+            interface.remove(element)
+    cmdline = root.find("os/cmdline")
+    cmdline.text = cmdline.text.replace("192.0.2.11", "192.0.2.{0}".format(number)).replace("hostname=vm1", "hostname=" + name)
+    serial = root.find("devices/serial/source")
+    serial.set("path", serial.get("path").replace("vm1", name))
+    if teaming and root.find("{%s}override" % QEMU_NS) is None:
+        override = ET.SubElement(root, "{%s}override" % QEMU_NS)
+        device = ET.SubElement(override, "{%s}device" % QEMU_NS, alias="ua-primary0")
+        frontend = ET.SubElement(device, "{%s}frontend" % QEMU_NS)
+        ET.SubElement(frontend, "{%s}property" % QEMU_NS, name="failover_pair_id", type="string", value="ua-standby0")
+    domain = conn.defineXML(ET.tostring(root, encoding="unicode"))
+    domain.create()
+    hv = lab.hypervisor_running(name)
+    deadline = time.monotonic() + 120
+    while lab.failover(hv, name, timeout=0).get("state") != until:  # until its agent answers
+        assert time.monotonic() < deadline, "{0}'s guest never showed {1}".format(name, until)
+        time.sleep(2)
+    return domain
+
+
+def remove_clone(lab, name):
+    for hv in OTHER:
+        conn = connection(lab, hv)
+        try:
+            domain = conn.lookupByName(name)
+            if domain.isActive():
+                domain.destroy()
+            domain.undefine()
+        except libvirt.libvirtError:
+            pass  # not defined there
+        finally:
+            conn.close()
 
 
 def test_guest_without_standby_is_refused(lab, tmp_path):
@@ -184,24 +236,7 @@ def test_guest_without_standby_is_refused(lab, tmp_path):
     conn = connection(lab, hv)
     try:
         # vm1's definition without <teaming>: QEMU does not offer STANDBY, the guest sees two plain NICs.
-        root = ET.fromstring(conn.lookupByName(VM).XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE))
-        root.find("name").text = name
-        root.remove(root.find("uuid"))
-        for interface in root.findall("devices/interface"):
-            interface.find("mac").set("address", "52:54:00:6c:00:31")
-            teaming = interface.find("teaming")
-            if teaming is not None:
-                interface.remove(teaming)
-        cmdline = root.find("os/cmdline")
-        cmdline.text = cmdline.text.replace("192.0.2.11", "192.0.2.31").replace("hostname=vm1", "hostname=" + name)
-        serial = root.find("devices/serial/source")
-        serial.set("path", serial.get("path").replace("vm1", name))
-        domain = conn.defineXML(ET.tostring(root, encoding="unicode"))
-        domain.create()
-        deadline = time.monotonic() + 120
-        while lab.failover(hv, name, timeout=0).get("state") != "not_negotiated":  # until its agent answers
-            assert time.monotonic() < deadline, "vmn1's guest agent never answered"
-            time.sleep(2)
+        domain = start_clone(lab, conn, name, 31, standby=False, until="not_negotiated")
         before = domain.XMLDesc(0)  # once the guest runs (its agent channel is connected)
         result = migrate(lab, tmp_path, "no-standby", vm=name, probe=False)
         assert result.rc != 0 and result.report["outcome"] == "refused"
@@ -209,13 +244,47 @@ def test_guest_without_standby_is_refused(lab, tmp_path):
         assert domain.isActive() and domain.XMLDesc(0) == before  # nothing changed
         record("guest without STANDBY (preflight refuses)", result, "not_negotiated")
     finally:
-        try:
-            domain = conn.lookupByName(name)
-            domain.destroy()
-            domain.undefine()
-        except libvirt.libvirtError:
-            pass
         conn.close()
+        remove_clone(lab, name)
+
+
+def test_teaming_migration_that_fails_unpins_the_destination(lab, tmp_path):
+    """The teaming dance pins the VM's MAC to the PF on the destination before migrating; when the migration fails
+    the rollback must take that pin away again, or the destination would keep steering the MAC to a VF it has not."""
+    name, mac = "vmt1", "52:54:00:6c:00:41"
+    source = lab.hypervisor_running(VM)
+    destination = OTHER[source]
+    conn = connection(lab, source)
+    try:
+        domain = start_clone(lab, conn, name, 41, teaming=True)
+        handle = lab.start_probe(name, address="192.0.2.41")
+        # 1 MiB/s keeps the migration in its memory phase for seconds; the job is aborted there, once QEMU's unplug of
+        # the VF is done (memory moves only after it), as a failing network between the hosts would end it
+        process, report_dir = migrate(lab, tmp_path, "teaming-aborted", vm=name, background=True, variant="teaming",
+                                      migrate_bandwidth_mib=1)
+        deadline = time.monotonic() + 180
+        while domain.jobStats().get("memory_processed", 0) == 0:
+            assert process.poll() is None and time.monotonic() < deadline, "the migration never moved memory"
+            time.sleep(0.05)
+        domain.abortJob()
+        output = process.communicate(timeout=600)[0]
+        report = json.loads((report_dir / (name + ".json")).read_text())
+        result = type("Run", (), {"report": report, "probe": handle.stop(), "rc": process.returncode})
+        assert result.rc != 0, output[-3000:]
+        assert result.report["variant"] == "teaming"
+        assert result.report["outcome"] == "rolled_back", result.report["message"]
+        assert result.report["final_state"] == "steady"
+        pin = next(step for step in result.report["steps"] if step["step"] == "destination_fdb_pin")
+        assert pin["changed"] is True  # it was pinned, then:
+        entries = json.loads(lab.command(destination, "bridge", "-j", "fdb", "show", "br", "br0")["stdout"])
+        assert [e for e in entries if e["mac"] == mac and (e.get("state") == "static" or "sticky" in e["flags"])] == []
+        hv, state = settle(lab, vm=name)
+        assert hv == source and state["failover"]["facts"]["primary"]["driver"] == "vmxnet3"
+        assert lab.probe(name, count=10, address="192.0.2.41")["received"] == 10
+        record("teaming migration aborted mid-way", result, state["state"])
+    finally:
+        conn.close()
+        remove_clone(lab, name)
 
 
 def test_vf_with_the_wrong_mac_on_the_destination_is_reported(lab, tmp_path):
@@ -227,6 +296,7 @@ def test_vf_with_the_wrong_mac_on_the_destination_is_reported(lab, tmp_path):
     assert result.rc != 0
     assert result.report["outcome"] == "on_destination_without_vf", result.report["message"]
     assert "not enslaved" in result.report["message"]
+    assert result.report["final_state"] in ("primary_not_enslaved", "standby_only_up")
     hv, state = settle(lab, states=("primary_not_enslaved", "standby_only_up"))
     assert hv == destination
     assert_reachable(lab)  # on its standby

@@ -137,10 +137,13 @@ def test_release_watch_names_the_primary_then_checks_its_netdev():
         if isinstance(answer, Exception):
             raise answer
         return answer
-    watch = ReleaseWatch(NamedDomain(), reader_factory=lambda _domain: lambda: ARMED, lister=lister)
+    ticks = iter([0.0, 0.1, 1.0, 1.9, 2.0, 2.05])  # the second check (the failing one) takes 0.9 s
+    watch = ReleaseWatch(NamedDomain(), reader_factory=lambda _domain: lambda: ARMED, lister=lister, clock=lambda: next(ticks))
     assert watch.primary == "eth2"
     assert [watch.released(), watch.released(), watch.released()] == [False, False, True]
     assert (watch.checks, watch.failed_checks) == (3, 1) and "not connected" in watch.last_error
+    assert watch.summary() == {"primary": "eth2", "checks": 3, "failed_checks": 1, "slowest_check_seconds": 0.9,
+                               "last_error": watch.last_error}
 
 
 def agent_down():

@@ -287,6 +287,7 @@ def test_teaming_switches_the_fdb_entry_when_the_guest_releases_the_vf_during_th
     assert result["fdb"]["changed"] is True and result["released_seconds"] < 1.0
     assert [argv[1:3] for argv in bridge.commands].count(["fdb", "replace"]) == 1  # once, not at every poll
     assert guest.checks == 3  # checked at short polls (not every 0.5 s) until the VF was gone, then no more
+    assert result["release_watch"]["checks"] == 3 and result["release_watch"]["primary"] == "eth2"
     assert result["location"] == "destination"
 
 
@@ -296,7 +297,7 @@ def test_a_guest_that_never_released_the_vf_is_noted_not_failed():
     bridge = Bridge(LEARNED)
     entry = FdbEntry(bridge, MAC, "pf0", "present", flavour="static", sticky=True, bridge=BRIDGE, ip=IP)
     result = teaming_run(hosts, Releasing(1000), entry)
-    assert result["fdb"] is None and result["changed"] is True
+    assert result["fdb"] is None and result["changed"] is True and result["release_watch"]["failed_checks"] == 0
     assert any(note.startswith("the FDB entry was not switched") and "primary eth2" in note for note in result["notes"])
 
 
