@@ -27,6 +27,10 @@ def show_argv(port, bridge="bridge"):
     return [bridge, "-j", "fdb", "show", "dev", port]
 
 
+def bridge_show_argv(bridge_name, bridge="bridge"):
+    return [bridge, "-j", "fdb", "show", "br", bridge_name]
+
+
 def link_argv(port, ip="ip"):
     return [ip, "-j", "link", "show", "dev", port]
 
@@ -124,6 +128,21 @@ class FdbEntry:
         argv = show_argv(self.port, self.bridge)
         entries = parse_json(run_checked(self.run_command, argv, "read the FDB of {0}".format(self.port)), argv)
         return matching_entries(entries, self.mac, self.master)
+
+    def pinned_elsewhere(self):
+        """The other ports of the bridge that hold a static or permanent entry for the MAC (where an earlier step
+        pinned it), read from the whole bridge's FDB."""
+        bridge_name = self.bridge_name if self.port_checked else self.port_bridge_or_fail()
+        argv = bridge_show_argv(bridge_name, self.bridge)
+        entries = parse_json(run_checked(self.run_command, argv, "read the FDB of {0}".format(bridge_name)), argv)
+        return [e["ifname"] for e in matching_entries(entries, self.mac, self.master)
+                if e.get("ifname") and e["ifname"] != self.port and flavour_of(e) in ("static", "permanent")]
+
+    def on_port(self, port):
+        """The same entry on another port of the same bridge (to move it back where it was)."""
+        entry = FdbEntry(self.run_command, self.mac, port, self.state, self.master, self.flavour, self.bridge, self.ip,
+                         self.sticky)
+        return entry
 
     def run(self, check_mode=False):
         bridge_name = self.bridge_name if self.port_checked else self.port_bridge_or_fail()

@@ -110,6 +110,7 @@ class ReleaseWatch:
         self.failed_checks = 0
         self.slowest_check_seconds = 0.0
         self.last_error = None
+        self.released_names = None  # the guest's netdevs when the release was seen
         try:
             classification = classify((reader_factory or agent_reader)(domain)())
         except LibvirtCollectionError as error:
@@ -130,7 +131,24 @@ class ReleaseWatch:
             return False
         finally:
             self.slowest_check_seconds = max(self.slowest_check_seconds, round(self.clock() - started, 3))
-        return self.primary not in names
+        if self.primary in names:
+            return False
+        self.released_names = names
+        return True
+
+    def returned(self):
+        """After released(): whether a netdev the guest did not have then has appeared (the VF plugged back, which
+        net_failover enslaves as it registers, by its MAC). False while the guest agent does not answer."""
+        if self.released_names is None:
+            return False
+        self.checks += 1
+        try:
+            names = self.lister(self.domain)
+        except LibvirtCollectionError as error:
+            self.failed_checks += 1
+            self.last_error = error.message
+            return False
+        return bool(set(names) - set(self.released_names))
 
     def summary(self):
         """What the watch saw, for a module's result: how often it asked, and how long the slowest answer took."""

@@ -16,6 +16,12 @@ from ansible_collections.netfailover.standby.plugins.module_utils.libvirt_connec
     find_domain,
 )
 
+# After a failed teaming migration: how long to wait for the guest to enslave the VF QEMU plugs back (well under a
+# second on hardware, about one under TCG) before leaving the FDB entry on the tap for the rollback.
+RESTORE_WAIT_SECONDS = 10.0
+RESTORE_POLL_SECONDS = 0.02
+RETURN_CHECK_SECONDS = 0.25  # while the (failing) migration still runs
+
 
 class LiveMigration:
     """One run of live_migrate.
@@ -44,6 +50,8 @@ class LiveMigration:
         self.fdb_result = None
         self.released_seconds = None
         self.fdb_watch = None  # the guest_failover.ReleaseWatch of the migration
+        self.fdb_home = []  # the ports where the entry was pinned before the switch (moved back there on a failure)
+        self.fdb_restored = None  # the move back there
         self.netdev_lister = netdev_lister  # the guest's netdev names (guest_agent.netdev_names by default)
 
     def close(self):
@@ -82,7 +90,7 @@ class LiveMigration:
                 "destination_uri": self.destination_uri, "mode": self.options["mode"], "location": location,
                 "flags": flag_names, "flags_value": flags, "job": None, "job_read_from": None, "elapsed_seconds": 0.0, "progress": [],
                 "postcopy_started": False, "notes": [], "fdb": None, "released_seconds": None,
-                "release_watch": None}
+                "release_watch": None, "fdb_restored": None}
 
     def run(self):
         try:
@@ -159,7 +167,8 @@ class LiveMigration:
         job.run()
         result.update(elapsed_seconds=round(job.elapsed, 3), progress=job.samples, postcopy_started=job.postcopy_started,
                       fdb=self.fdb_result, released_seconds=self.released_seconds,
-                      release_watch=self.fdb_watch.summary() if self.fdb_watch is not None else None)
+                      release_watch=self.fdb_watch.summary() if self.fdb_watch is not None else None,
+                      fdb_restored=self.fdb_restored)
         if self.fdb is not None and self.fdb_result is None:
             watch = self.fdb_watch
             result["notes"].append(
@@ -178,17 +187,30 @@ class LiveMigration:
 
     def fdb_switch_watch(self, domain):
         """A poll hook: the first poll that finds the guest's VF released points the FDB entry at fdb_port."""
+        try:
+            self.fdb_home = self.fdb.pinned_elsewhere()
+        except LibvirtCollectionError:
+            self.fdb_home = []  # then a failed migration leaves the entry on the tap for the rollback to move
         watch = self.fdb_watch = guest_failover.ReleaseWatch(domain, reader_factory=self.reader_factory,
                                                              lister=self.netdev_lister)
+        last_return_check = [0.0]
 
         def on_poll(elapsed):
-            if self.fdb_result is not None or not watch.released():
+            if self.fdb_result is None:
+                if watch.released():
+                    self.released_seconds = round(elapsed, 3)
+                    try:
+                        self.fdb_result = self.fdb.run()
+                    except LibvirtCollectionError as error:  # never abandon a running migration over the FDB entry
+                        self.fdb_result = {"changed": False, "failed": True, "msg": error.message}
                 return
-            self.released_seconds = round(elapsed, 3)
-            try:
-                self.fdb_result = self.fdb.run()
-            except LibvirtCollectionError as error:  # never abandon a running migration over the FDB entry
-                self.fdb_result = {"changed": False, "failed": True, "msg": error.message}
+            # After the switch, the VF back in the guest here means the migration failed and QEMU plugged it back; libvirt
+            # returns from the failed call only after cleaning up the destination, seconds later. Checked at a slower
+            # pace than the release: the guest agent is not kept busy through the whole migration.
+            if self.restorable() and elapsed - last_return_check[0] >= RETURN_CHECK_SECONDS:
+                last_return_check[0] = elapsed
+                if watch.returned():
+                    self.move_back()
         return on_poll
 
     def where_now(self, domain):
@@ -205,9 +227,44 @@ class LiveMigration:
         return {(True, False): "source", (False, True): "destination", (True, True): "both"}.get(
             (at_source, at_destination), "unknown")
 
+    def restorable(self):
+        switched = self.fdb_result
+        return bool(self.fdb_home) and self.fdb_restored is None and bool(switched) and not switched.get("failed") and \
+            bool(switched.get("changed"))
+
+    def move_back(self):
+        try:
+            self.fdb_restored = self.fdb.on_port(self.fdb_home[0]).run()
+        except LibvirtCollectionError as error:
+            self.fdb_restored = {"changed": False, "failed": True, "msg": error.message}
+
+    def restore_fdb(self, result):
+        """After a failed teaming migration the domain stays on the source and QEMU plugs the VF back: from the moment
+        the guest registers it again, net_failover enslaves it and drops what reaches the guest through the standby,
+        so the entry goes back to where it was pinned before the switch (the PF) on the first check that finds a new
+        netdev in the guest (during the failing migration already, or here). Never raises: when the VF does not come
+        back, the entry stays on the tap, where the guest still takes frames, and the rollback follows."""
+        if self.restorable():
+            deadline = self.clock() + RESTORE_WAIT_SECONDS
+            while not self.fdb_watch.returned():
+                if self.clock() >= deadline:
+                    result["notes"].append(
+                        "the FDB entry stays on {0}, not back on {1}: the guest showed no VF again within {2:g} s{3}".format(
+                            self.fdb_result.get("port"), self.fdb_home[0], RESTORE_WAIT_SECONDS,
+                            " (" + self.fdb_watch.last_error + ")" if self.fdb_watch.last_error else ""))
+                    return
+                time.sleep(RESTORE_POLL_SECONDS)
+            self.move_back()
+        result["fdb_restored"] = self.fdb_restored
+        if self.fdb_restored and self.fdb_restored.get("failed"):
+            result["notes"].append("the FDB entry stays on {0}, not back on {1}: {2}".format(
+                self.fdb_result.get("port"), self.fdb_home[0], self.fdb_restored["msg"]))
+
     def fail(self, job, domain, result):
         location = self.where_now(domain)
         result.update(changed=location != "source", location=location)
+        if location == "source":
+            self.restore_fdb(result)
         if location == "source":
             where = "The domain still runs on the source ({0}).".format(result["source_uri"])
         elif location == "destination":

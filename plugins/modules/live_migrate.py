@@ -28,7 +28,9 @@ description:
     migration starts), the module reads the guest's topology once, then asks its guest agent for its netdevs at every
     poll of the migration and, the moment the VF's netdev is gone, points the source bridge's forwarding (FDB) entry
     for the guest's MAC at O(fdb_port), the standby's tap (static, sticky). Until then inbound frames go to the VF that
-    is gone. A failure to change the entry never stops the migration; it is reported in RV(fdb).
+    is gone. A failure to change the entry never stops the migration; it is reported in RV(fdb). When the migration
+    fails after the switch, QEMU plugs the VF back on the source, and the module moves the entry back to where it was
+    pinned the moment the VF is back in the guest (RV(fdb_restored)).
 author:
   - netfailover.standby contributors (@netfailover)
 extends_documentation_fragment:
@@ -297,6 +299,15 @@ released_seconds:
   returned: always
   type: float
   sample: 6.2
+fdb_restored:
+  description:
+    - With O(fdb_mac), when the migration failed after the FDB switch and the domain still runs on the source, the
+      entry moved back to the port where it was pinned before the switch (the PF), as M(netfailover.standby.fdb_entry)
+      returns it, on the first check that finds the VF QEMU plugs back among the guest's netdevs (net_failover enslaves
+      it as it registers). Null otherwise; a note says why when the entry stayed on O(fdb_port).
+  returned: always
+  type: dict
+  sample: {"mac": "52:54:00:6c:00:01", "port": "pf0", "bridge": "br0", "changed": true}
 release_watch:
   description:
     - With O(fdb_mac), how the guest was watched for the release of its VF during the migration; null without O(fdb_mac).

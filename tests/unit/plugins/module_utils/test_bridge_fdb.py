@@ -25,19 +25,22 @@ IP = "/usr/sbin/ip"
 class Bridge:
     """run_command for a bridge port: ``bridge -j fdb show`` from a list of entries, del/replace applied to it."""
 
-    def __init__(self, entries, link=PF_LINK, relearn=False, fail=None):
+    def __init__(self, entries, link=PF_LINK, relearn=False, fail=None, ports=("pf0",)):
         self.entries = [dict(e) for e in entries]
         self.link = link
         self.relearn = relearn
         self.fail = fail
+        self.ports = ports
         self.commands = []
 
     def __call__(self, argv):
         self.commands.append(argv)
         if argv[0] == IP:
-            return (0, self.link, "") if argv[-1] == "pf0" else (1, "", 'Device "{0}" does not exist.\n'.format(argv[-1]))
+            return (0, self.link, "") if argv[-1] in self.ports else (1, "", 'Device "{0}" does not exist.\n'.format(argv[-1]))
         if argv[1:4] == ["-j", "fdb", "show"]:
-            return 0, json.dumps(self.entries), ""
+            if argv[4] == "br":  # the whole bridge: every entry names its port
+                return 0, json.dumps(self.entries), ""
+            return 0, json.dumps([e for e in self.entries if e.get("ifname", argv[5]) == argv[5]]), ""
         if self.fail:
             return 255, "", self.fail
         mac, table = argv[3], argv[6]
@@ -50,7 +53,8 @@ class Bridge:
         elif argv[2] == "replace":
             self.entries = [e for e in self.entries if e["mac"] != mac or "master" not in e]
             state = {"static": "static", "permanent": "permanent", "dynamic": ""}[argv[7]]
-            self.entries.append({"mac": mac, "flags": [], "master": "br0", "state": state})
+            self.entries.append({"mac": mac, "ifname": argv[5], "flags": ["sticky"] if "sticky" in argv else [],
+                                 "master": "br0", "state": state})
         return 0, "", ""
 
 

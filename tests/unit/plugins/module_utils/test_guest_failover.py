@@ -146,6 +146,14 @@ def test_release_watch_names_the_primary_then_checks_its_netdev():
                                "last_error": watch.last_error}
 
 
+def test_release_watch_sees_the_vf_come_back_as_a_new_netdev():
+    answers = iter([{"lo", "eth0", "eth1", "eth2"}, {"lo", "eth0", "eth1"}, {"lo", "eth0", "eth1"}, {"lo", "eth0", "eth1", "eth3"}])
+    watch = ReleaseWatch(NamedDomain(), reader_factory=lambda _domain: lambda: ARMED, lister=lambda _domain: next(answers))
+    assert watch.returned() is False  # not released yet: nothing to come back
+    assert [watch.released(), watch.released()] == [False, True]
+    assert [watch.returned(), watch.returned()] == [False, True]  # the VF may come back under another name
+
+
 def agent_down():
     raise AGENT_DOWN
 

@@ -12,6 +12,7 @@ import pytest
 from ansible_collections.netfailover.standby.plugins.module_utils.bridge_fdb import FdbEntry
 from ansible_collections.netfailover.standby.plugins.module_utils.guest_topology import parse_sysfs_walk
 from ansible_collections.netfailover.standby.plugins.module_utils.libvirt_connection import LibvirtCollectionError
+from ansible_collections.netfailover.standby.plugins.module_utils import live_migration
 from ansible_collections.netfailover.standby.plugins.module_utils.live_migration import LiveMigration
 from ansible_collections.netfailover.standby.tests.unit.plugins.module_utils.test_bridge_fdb import (
     BRIDGE,
@@ -318,3 +319,71 @@ def test_a_wrong_fdb_port_fails_before_the_migration():
     with pytest.raises(LibvirtCollectionError, match="pf0 is not a bridge port"):
         LiveMigration(hosts.source, options(), opener=hosts.opener, fdb=entry).run()
     assert not migrate_calls(hosts.source_domain)
+
+
+PINNED_ON_PF = [{"mac": MAC, "ifname": "pf0", "flags": ["sticky"], "master": "br0", "state": "static"}]
+
+
+class Returning:
+    """The guest lets go of its VF (eth2) during the migration; after the migration failed, QEMU plugs the VF back on
+    the source and it is there again after ``gone_checks`` more checks (never with None)."""
+
+    def __init__(self, gone_checks):
+        self.names = [{"lo", "eth0", "eth1", "eth2"}] + [{"lo", "eth0", "eth1"}] * (1 + (gone_checks or 10 ** 6))
+        self.checks = 0
+
+    def factory(self, _domain):
+        return lambda: ARMED  # the first read names the VF
+
+    def lister(self, _domain):
+        self.checks += 1
+        return self.names.pop(0) if self.names else {"lo", "eth0", "eth1", "eth2"}
+
+
+def failing_after(seconds):
+    def fail():
+        time.sleep(seconds)
+        raise libvirt_error("operation aborted: job 'migration out' canceled by client", libvirt.VIR_ERR_OPERATION_ABORTED)
+    return fail
+
+
+def test_a_failed_teaming_migration_moves_the_entry_back_once_the_guest_has_its_vf_again():
+    hosts = Hosts()
+    hosts.source_domain.migrate_result = failing_after(0.3)
+    bridge = Bridge(PINNED_ON_PF, ports=("pf0", "vnet0"))
+    entry = FdbEntry(bridge, MAC, "vnet0", "present", flavour="static", sticky=True, bridge=BRIDGE, ip=IP)
+    with pytest.raises(LibvirtCollectionError, match="canceled by client. The domain still runs on the source") as caught:
+        teaming_run(hosts, Returning(gone_checks=3), entry)
+    result = caught.value.result
+    assert result["location"] == "source" and result["fdb"]["port"] == "vnet0"  # switched when the VF went
+    assert result["fdb_restored"]["changed"] is True and result["fdb_restored"]["port"] == "pf0"  # and back
+    assert [(e["ifname"], e["state"], e["flags"]) for e in bridge.entries if e["mac"] == MAC] == [("pf0", "static", ["sticky"])]
+
+
+def test_a_vf_that_does_not_come_back_leaves_the_entry_on_the_tap(monkeypatch):
+    monkeypatch.setattr(live_migration, "RESTORE_WAIT_SECONDS", 0.3)
+    hosts = Hosts()
+    hosts.source_domain.migrate_result = failing_after(0.3)
+    bridge = Bridge(PINNED_ON_PF, ports=("pf0", "vnet0"))
+    entry = FdbEntry(bridge, MAC, "vnet0", "present", flavour="static", sticky=True, bridge=BRIDGE, ip=IP)
+    with pytest.raises(LibvirtCollectionError) as caught:
+        teaming_run(hosts, Returning(gone_checks=None), entry)
+    result = caught.value.result
+    assert result["fdb_restored"] is None
+    assert any(note.startswith("the FDB entry stays on vnet0, not back on pf0: the guest showed no VF again within 0.3 s")
+               for note in result["notes"])
+    assert [e["ifname"] for e in bridge.entries if e["mac"] == MAC] == ["vnet0"]  # where the guest still takes frames
+
+
+def test_the_entry_moves_back_while_libvirt_still_cleans_up_the_failed_migration(monkeypatch):
+    monkeypatch.setattr(live_migration, "RESTORE_WAIT_SECONDS", 0.0)  # no waiting after the call: only the polls can
+    monkeypatch.setattr(live_migration, "RETURN_CHECK_SECONDS", 0.1)
+    hosts = Hosts()
+    hosts.source_domain.migrate_result = failing_after(1.0)  # QEMU plugged the VF back long before libvirt returns
+    bridge = Bridge(PINNED_ON_PF, ports=("pf0", "vnet0"))
+    entry = FdbEntry(bridge, MAC, "vnet0", "present", flavour="static", sticky=True, bridge=BRIDGE, ip=IP)
+    guest = Returning(gone_checks=2)
+    with pytest.raises(LibvirtCollectionError) as caught:
+        teaming_run(hosts, guest, entry)
+    result = caught.value.result
+    assert result["fdb_restored"]["port"] == "pf0" and not any("stays on" in note for note in result["notes"])
