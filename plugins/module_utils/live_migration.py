@@ -195,7 +195,7 @@ class LiveMigration:
                                                              lister=self.netdev_lister)
         last_return_check = [0.0]
 
-        def on_poll(elapsed):
+        def on_poll(elapsed, job_type=None):
             if self.fdb_result is None:
                 if watch.released():
                     self.released_seconds = round(elapsed, 3)
@@ -204,10 +204,11 @@ class LiveMigration:
                     except LibvirtCollectionError as error:  # never abandon a running migration over the FDB entry
                         self.fdb_result = {"changed": False, "failed": True, "msg": error.message}
                 return
-            # After the switch, the VF back in the guest here means the migration failed and QEMU plugged it back; libvirt
-            # returns from the failed call only after cleaning up the destination, seconds later. Checked at a slower
-            # pace than the release: the guest agent is not kept busy through the whole migration.
-            if self.restorable() and elapsed - last_return_check[0] >= RETURN_CHECK_SECONDS:
+            # After the switch: once libvirt reports the job failed, QEMU plugs the VF back, and libvirt returns from the
+            # failed call only after cleaning up the destination, seconds later. The guest is asked only then (and at a
+            # slower pace than for the release): its agent is not kept busy through a healthy migration.
+            if job_type in mg.JOB_ENDING_BADLY and self.restorable() and \
+                    elapsed - last_return_check[0] >= RETURN_CHECK_SECONDS:
                 last_return_check[0] = elapsed
                 if watch.returned():
                     self.move_back()

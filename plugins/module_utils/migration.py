@@ -36,6 +36,7 @@ PARAM_BANDWIDTH = "bandwidth"
 PARAM_DEST_XML = "destination_xml"
 
 JOB_NONE = 0  # VIR_DOMAIN_JOB_NONE
+JOB_ENDING_BADLY = (4, 5)  # VIR_DOMAIN_JOB_FAILED, VIR_DOMAIN_JOB_CANCELLED: libvirt is cleaning up a failed migration
 JOB_STATS_COMPLETED = 1  # VIR_DOMAIN_JOB_STATS_COMPLETED
 JOB_STATS_KEEP_COMPLETED = 2  # VIR_DOMAIN_JOB_STATS_KEEP_COMPLETED
 
@@ -168,7 +169,8 @@ class MigrationJob:
 
     def __init__(self, domain, call, timeout, poll_interval=0.5, postcopy_after=None, clock=time.monotonic, abort_grace=30.0,
                  on_poll=None):
-        self.on_poll = on_poll  # called with the elapsed seconds at every poll of the running job
+        self.on_poll = on_poll  # called at every poll of the running job with the elapsed seconds and the job's type
+        self.job_type = None  # the type of the job at the last poll (VIR_DOMAIN_JOB_*)
         self.domain = domain
         self.name = domain.name()
         self.call = call
@@ -204,7 +206,7 @@ class MigrationJob:
             elapsed = self.clock() - started
             self._sample(elapsed)
             if self.on_poll is not None:
-                self.on_poll(elapsed)
+                self.on_poll(elapsed, self.job_type)
             if self.postcopy_after is not None and not self.postcopy_started and elapsed >= self.postcopy_after:
                 self._start_postcopy()
             if elapsed >= self.timeout:
@@ -223,6 +225,7 @@ class MigrationJob:
             stats = job_stats(self.domain, 0, name=self.name)
         except LibvirtCollectionError:
             return  # the job may be ending: the thread tells how it ended
+        self.job_type = (stats or {}).get("type", JOB_NONE)
         if stats and stats.get("type", JOB_NONE) != JOB_NONE:
             self.samples.append(progress_sample(elapsed, stats))
             del self.samples[:-PROGRESS_SAMPLES_KEPT]

@@ -379,7 +379,10 @@ def test_the_entry_moves_back_while_libvirt_still_cleans_up_the_failed_migration
     monkeypatch.setattr(live_migration, "RESTORE_WAIT_SECONDS", 0.0)  # no waiting after the call: only the polls can
     monkeypatch.setattr(live_migration, "RETURN_CHECK_SECONDS", 0.1)
     hosts = Hosts()
-    hosts.source_domain.migrate_result = failing_after(1.0)  # QEMU plugged the VF back long before libvirt returns
+    # the job runs for about 0.2 s, then libvirt reports it failed and cleans up until the call returns at 1 s; QEMU
+    # has plugged the VF back meanwhile
+    hosts.source_domain.jobs = [{"type": libvirt.VIR_DOMAIN_JOB_UNBOUNDED}] * 10 + [{"type": libvirt.VIR_DOMAIN_JOB_FAILED}]
+    hosts.source_domain.migrate_result = failing_after(1.0)
     bridge = Bridge(PINNED_ON_PF, ports=("pf0", "vnet0"))
     entry = FdbEntry(bridge, MAC, "vnet0", "present", flavour="static", sticky=True, bridge=BRIDGE, ip=IP)
     guest = Returning(gone_checks=2)
@@ -387,3 +390,16 @@ def test_the_entry_moves_back_while_libvirt_still_cleans_up_the_failed_migration
         teaming_run(hosts, guest, entry)
     result = caught.value.result
     assert result["fdb_restored"]["port"] == "pf0" and not any("stays on" in note for note in result["notes"])
+
+
+def test_a_healthy_migration_does_not_ask_the_guest_after_the_release(monkeypatch):
+    monkeypatch.setattr(live_migration, "RETURN_CHECK_SECONDS", 0.0)
+    hosts = Hosts()
+    hosts.source_domain.jobs = [{"type": libvirt.VIR_DOMAIN_JOB_UNBOUNDED}]
+    hosts.source_domain.migrate_result = slow_move(hosts, 0.5)
+    bridge = Bridge(PINNED_ON_PF, ports=("pf0", "vnet0"))
+    entry = FdbEntry(bridge, MAC, "vnet0", "present", flavour="static", sticky=True, bridge=BRIDGE, ip=IP)
+    guest = Returning(gone_checks=None)
+    result = teaming_run(hosts, guest, entry)
+    assert result["location"] == "destination" and result["fdb"]["port"] == "vnet0" and result["fdb_restored"] is None
+    assert guest.checks == 2  # the VF there, then gone: nothing more while the job runs well
