@@ -266,7 +266,6 @@ class LiveMigration:
         result.update(changed=location != "source", location=location)
         if location == "source":
             self.restore_fdb(result)
-        if location == "source":
             where = "The domain still runs on the source ({0}).".format(result["source_uri"])
         elif location == "destination":
             where = "The domain runs on the destination ({0}) nonetheless.".format(self.destination_uri)
