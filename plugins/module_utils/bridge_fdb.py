@@ -140,9 +140,8 @@ class FdbEntry:
 
     def on_port(self, port):
         """The same entry on another port of the same bridge (to move it back where it was)."""
-        entry = FdbEntry(self.run_command, self.mac, port, self.state, self.master, self.flavour, self.bridge, self.ip,
-                         self.sticky)
-        return entry
+        return FdbEntry(self.run_command, self.mac, port, self.state, self.master, self.flavour, self.bridge, self.ip,
+                        self.sticky)
 
     def run(self, check_mode=False):
         bridge_name = self.bridge_name if self.port_checked else self.port_bridge_or_fail()

@@ -118,20 +118,25 @@ class ReleaseWatch:
             return
         self.primary = classification.primary if classification.state in PRIMARY_ENSLAVED_STATES else None
 
-    def released(self):
-        if self.primary is None:
-            return False
+    def _netdevs(self):
+        """One listing of the guest's netdevs; None when the agent did not answer (a busy agent while the guest unplugs
+        or plugs: the next check tries again)."""
         self.checks += 1
         started = self.clock()
         try:
-            names = self.lister(self.domain)
-        except LibvirtCollectionError as error:  # a busy agent while the guest unplugs: the next check tries again
+            return self.lister(self.domain)
+        except LibvirtCollectionError as error:
             self.failed_checks += 1
             self.last_error = error.message
-            return False
+            return None
         finally:
             self.slowest_check_seconds = max(self.slowest_check_seconds, round(self.clock() - started, 3))
-        if self.primary in names:
+
+    def released(self):
+        if self.primary is None:
+            return False
+        names = self._netdevs()
+        if names is None or self.primary in names:
             return False
         self.released_names = names
         return True
@@ -141,14 +146,8 @@ class ReleaseWatch:
         net_failover enslaves as it registers, by its MAC). False while the guest agent does not answer."""
         if self.released_names is None:
             return False
-        self.checks += 1
-        try:
-            names = self.lister(self.domain)
-        except LibvirtCollectionError as error:
-            self.failed_checks += 1
-            self.last_error = error.message
-            return False
-        return bool(set(names) - set(self.released_names))
+        names = self._netdevs()
+        return names is not None and bool(set(names) - set(self.released_names))
 
     def summary(self):
         """What the watch saw, for a module's result: how often it asked, and how long the slowest answer took."""

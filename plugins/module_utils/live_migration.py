@@ -193,9 +193,10 @@ class LiveMigration:
             self.fdb_home = []  # then a failed migration leaves the entry on the tap for the rollback to move
         watch = self.fdb_watch = guest_failover.ReleaseWatch(domain, reader_factory=self.reader_factory,
                                                              lister=self.netdev_lister)
-        last_return_check = [0.0]
+        last_return_check = 0.0
 
         def on_poll(elapsed, job_type=None):
+            nonlocal last_return_check
             if self.fdb_result is None:
                 if watch.released():
                     self.released_seconds = round(elapsed, 3)
@@ -207,9 +208,8 @@ class LiveMigration:
             # After the switch: once libvirt reports the job failed, QEMU plugs the VF back, and libvirt returns from the
             # failed call only after cleaning up the destination, seconds later. The guest is asked only then (and at a
             # slower pace than for the release): its agent is not kept busy through a healthy migration.
-            if job_type in mg.JOB_ENDING_BADLY and self.restorable() and \
-                    elapsed - last_return_check[0] >= RETURN_CHECK_SECONDS:
-                last_return_check[0] = elapsed
+            if job_type in mg.JOB_ENDING_BADLY and self.restorable() and elapsed - last_return_check >= RETURN_CHECK_SECONDS:
+                last_return_check = elapsed
                 if watch.returned():
                     self.move_back()
         return on_poll
@@ -249,17 +249,18 @@ class LiveMigration:
             deadline = self.clock() + RESTORE_WAIT_SECONDS
             while not self.fdb_watch.returned():
                 if self.clock() >= deadline:
-                    result["notes"].append(
-                        "the FDB entry stays on {0}, not back on {1}: the guest showed no VF again within {2:g} s{3}".format(
-                            self.fdb_result.get("port"), self.fdb_home[0], RESTORE_WAIT_SECONDS,
-                            " (" + self.fdb_watch.last_error + ")" if self.fdb_watch.last_error else ""))
+                    self.note_entry_stays(result, "the guest showed no VF again within {0:g} s{1}".format(
+                        RESTORE_WAIT_SECONDS, " (" + self.fdb_watch.last_error + ")" if self.fdb_watch.last_error else ""))
                     return
                 time.sleep(RESTORE_POLL_SECONDS)
             self.move_back()
         result["fdb_restored"] = self.fdb_restored
         if self.fdb_restored and self.fdb_restored.get("failed"):
-            result["notes"].append("the FDB entry stays on {0}, not back on {1}: {2}".format(
-                self.fdb_result.get("port"), self.fdb_home[0], self.fdb_restored["msg"]))
+            self.note_entry_stays(result, self.fdb_restored["msg"])
+
+    def note_entry_stays(self, result, why):
+        result["notes"].append("the FDB entry stays on {0}, not back on {1}: {2}".format(
+            self.fdb_result.get("port"), self.fdb_home[0], why))
 
     def fail(self, job, domain, result):
         location = self.where_now(domain)

@@ -226,7 +226,7 @@ class MigrationJob:
         except LibvirtCollectionError:
             return  # the job may be ending: the thread tells how it ended
         self.job_type = (stats or {}).get("type", JOB_NONE)
-        if stats and stats.get("type", JOB_NONE) != JOB_NONE:
+        if self.job_type != JOB_NONE:
             self.samples.append(progress_sample(elapsed, stats))
             del self.samples[:-PROGRESS_SAMPLES_KEPT]
 

@@ -61,14 +61,18 @@ class Lab:
         assert result.get("rc") == 0, result
         return result
 
+    def address(self, guest, address=None):
+        """The guest's address on the lab's L2 segment: the inventory's, or ``address`` for a guest a test defined."""
+        return address or self.inventory["all"]["children"]["guests"]["hosts"][guest]["nflab_address"]
+
     def failover(self, host, guest, **options):
         return self.ansible(host, "netfailover.standby.guest_failover_info", dict(name=guest, **options))
 
     def probe(self, guest, count=20, rate=100.0, duration=5.0, address=None):
         """Send UDP probes from the lab's L2 segment to the guest's echo responder; returns the probe summary.
         ``address`` for a guest the inventory does not know (one a test defined)."""
-        address = address or self.inventory["all"]["children"]["guests"]["hosts"][guest]["nflab_address"]
-        completed = run(["ip", "netns", "exec", self.facts["net_namespace"], sys.executable, REPO / "lab" / "probe.py", address,
+        completed = run(["ip", "netns", "exec", self.facts["net_namespace"], sys.executable, REPO / "lab" / "probe.py",
+                         self.address(guest, address),
                          "--count", count, "--rate", rate, "--duration", duration])
         return json.loads(completed.stdout)
 
@@ -90,9 +94,8 @@ class Lab:
 
     def start_probe(self, guest, rate=200, address=None):
         """Probe the guest in the background; ``stop()`` on the returned handle gives the summary (with a timeline)."""
-        address = address or self.inventory["all"]["children"]["guests"]["hosts"][guest]["nflab_address"]
         process = subprocess.Popen(["ip", "netns", "exec", self.facts["net_namespace"], sys.executable,
-                                    str(REPO / "lab" / "probe.py"), address, "--rate", str(rate)],
+                                    str(REPO / "lab" / "probe.py"), self.address(guest, address), "--rate", str(rate)],
                                    stdout=subprocess.PIPE, text=True)
         return Probe(process)
 
