@@ -33,6 +33,12 @@ REPO = Path(__file__).resolve().parent.parent
 PREFIX = os.environ.get("NFLAB_PREFIX", "nflab")
 STATE = Path(os.environ.get("NFS_LAB_STATE") or "/var/lib/" + PREFIX)
 IMAGE_DIR = Path(os.environ.get("NFS_GUEST_IMAGE", REPO / ".cache" / "guest"))
+# Hypervisor platforms: "debian12" is the machine's own packages (libvirt 9.0, QEMU 7.2); any other name is a tree that
+# tools/setup.sh built from lab/platforms/NAME.txt ("current": libvirt 11.3, QEMU 10.0 from Debian 12's backports),
+# laid over the hypervisor's /usr in its own mount namespace.
+PLATFORM_TREES = Path(os.environ.get("NFS_PLATFORM_TREES", REPO / ".cache" / "platforms"))
+MACHINE_PLATFORM = "debian12"
+DEFAULT_PLATFORM = "current"
 sys.path.insert(0, os.environ.get("NFS_COLLECTIONS_ROOT", "/var/cache/netfailover.standby/collections"))
 
 # pylint: disable=wrong-import-position
@@ -167,6 +173,35 @@ def hv_dir(hv):
     return STATE / hv
 
 
+def parse_platforms(spec):
+    """NFLAB_PLATFORM: one platform for every hypervisor ("current") or one each ("hv1=debian12,hv2=current")."""
+    if "=" not in spec:
+        return {hv: spec for hv in HYPERVISORS}
+    chosen = dict(item.split("=", 1) for item in spec.split(","))
+    unknown = set(chosen) - set(HYPERVISORS)
+    if unknown or set(chosen) != set(HYPERVISORS):
+        raise SystemExit("NFLAB_PLATFORM {0!r}: name a platform for each of {1}".format(spec, ", ".join(HYPERVISORS)))
+    return chosen
+
+
+def platform_tree(platform):
+    """The tree laid over /usr for ``platform``; None for the machine's own packages."""
+    if platform == MACHINE_PLATFORM:
+        return None
+    tree = PLATFORM_TREES / platform
+    if not (tree / "usr" / "sbin" / "libvirtd").exists():
+        raise SystemExit("platform {0}: {1} is missing; tools/setup.sh builds it from lab/platforms/{0}.txt".format(
+            platform, tree))
+    return tree
+
+
+def hv_versions(hv):
+    """libvirt and QEMU versions as hypervisor hv sees them (in its mount namespace)."""
+    libvirtd = in_hv(hv, "libvirtd", "--version", capture=True).stdout.split()[-1]
+    qemu = in_hv(hv, "qemu-system-x86_64", "--version", capture=True).stdout.split()[3]
+    return {"libvirt": libvirtd, "qemu": qemu}
+
+
 def hv_pid_files(hv):
     """Daemon pid files, as seen from the root mount namespace."""
     return {"sshd": hv_dir(hv) / "sshd.pid",
@@ -223,7 +258,7 @@ def create_networks():
 # --- hypervisors --------------------------------------------------------------------------------------
 
 
-def prepare_hv_files(hv):
+def prepare_hv_files(hv, tree):
     root = hv_dir(hv)
     for runtime in ("/run/libvirt", "/run/netfailover.standby"):  # a fresh boot has an empty /run
         shutil.rmtree(directory_in_state(hv, runtime), ignore_errors=True)
@@ -232,7 +267,8 @@ def prepare_hv_files(hv):
     (directory_in_state(hv, "/var/log/libvirt") / "qemu").mkdir(exist_ok=True)  # the guests' serial logs
     etc = directory_in_state(hv, "/etc/libvirt")
     shutil.rmtree(etc, ignore_errors=True)
-    shutil.copytree("/etc/libvirt", etc, symlinks=True)
+    # the platform's own default configuration: libvirt 11 reads files that 9.0 does not ship
+    shutil.copytree(tree / "etc" / "libvirt" if tree else "/etc/libvirt", etc, symlinks=True)
     autostart = etc / "qemu" / "networks" / "autostart"
     shutil.rmtree(autostart, ignore_errors=True)  # no libvirt "default" network (dnsmasq, 192.168.122.0/24)
     host_uuid_file = root / "host-uuid"
@@ -253,8 +289,9 @@ def directory_in_state(hv, directory):
     return hv_dir(hv) / LIBVIRT_DIRS[directory]
 
 
-def start_hypervisor(hv):
-    prepare_hv_files(hv)
+def start_hypervisor(hv, platform):
+    tree = platform_tree(platform)
+    prepare_hv_files(hv, tree)
     pid_file(hv).parent.mkdir(parents=True, exist_ok=True)
     # The namespace holder: a sleep that owns the hypervisor's mount and UTS namespaces (its network
     # namespace is nflab-hvN). ip netns exec and unshare exec in place, so Popen's pid is the sleep's.
@@ -268,6 +305,11 @@ def start_hypervisor(hv):
             break
         time.sleep(0.05)
     in_hv(hv, "hostname", hv)
+    if tree:
+        # the platform's packages over the machine's: the hypervisor's libvirtd, QEMU, virsh and their libraries
+        in_hv(hv, "mount", "-t", "overlay", "{0}-{1}".format(PREFIX, platform),
+              "-o", "lowerdir={0}:/usr".format(tree / "usr"), "/usr")
+    (hv_dir(hv) / "platform").write_text(platform)
     for directory in LIBVIRT_DIRS:
         in_hv(hv, "mkdir", "-p", directory)
         in_hv(hv, "mount", "--bind", directory_in_state(hv, directory), directory)
@@ -416,12 +458,12 @@ def wait_for(predicate, timeout, what):
 # --- inventory --------------------------------------------------------------------------------------
 
 
-def write_inventory(count, variant):
+def write_inventory(count, variant, platforms):
     ssh_args = "-F {0}".format(SSH_DIR / "config")
     inventory = {
         "all": {"children": {
             "hypervisors": {
-                "hosts": {hv: {"ansible_host": hv, "nflab_mgmt_address": mgmt_address(hv),
+                "hosts": {hv: {"ansible_host": hv, "nflab_mgmt_address": mgmt_address(hv), "nflab_platform": platforms[hv],
                                # how the other hypervisor reaches this one for a migration (the collection's host variable)
                                "netfailover_migration_uri": "qemu+tcp://{0}/system".format(mgmt_address(hv))}
                           for hv in HYPERVISORS},
@@ -451,6 +493,8 @@ def write_inventory(count, variant):
     path.write_text(json.dumps(inventory, indent=2))
     (STATE / "lab.json").write_text(json.dumps({"guests": guest_names(count), "hypervisors": list(HYPERVISORS),
                                                 "net_namespace": NET_NS, "prefix": PREFIX, "variant": variant,
+                                                "platforms": {hv: dict(hv_versions(hv), name=platforms[hv])
+                                                              for hv in HYPERVISORS},
                                                 "uris": {hv: hv_uri(hv) for hv in HYPERVISORS}}, indent=2))
     return path
 
@@ -463,6 +507,8 @@ def status():
               "processes": {}, "guests": {}}
     for hv in HYPERVISORS:
         report["processes"][hv + "-namespaces"] = alive(read_pid(pid_file(hv + "-namespaces")))
+        platform_file = hv_dir(hv) / "platform"
+        report.setdefault("platforms", {})[hv] = platform_file.read_text() if platform_file.exists() else None
         for daemon, path in hv_pid_files(hv).items():
             report["processes"]["{0}-{1}".format(hv, daemon)] = alive(read_pid(path))
     lab = STATE / "lab.json"
@@ -481,11 +527,14 @@ def status():
     return report
 
 
-def up(count, memory_mib, domain_type, variant):
+def up(count, memory_mib, domain_type, variant, platforms):
     started = time.monotonic()
     build_image()
+    for platform in set(platforms.values()):
+        platform_tree(platform)  # a missing tree is refused before anything is torn down
     current = status()
-    if current["healthy"] and current["variant"] == variant and len(current["guests"]) == count:
+    if current["healthy"] and current["variant"] == variant and len(current["guests"]) == count \
+            and current["platforms"] == platforms:
         log("lab already up")
         return
     down()  # recover from a half-built lab: start from nothing
@@ -493,10 +542,12 @@ def up(count, memory_mib, domain_type, variant):
     prepare_ssh()
     create_networks()
     for hv in HYPERVISORS:
-        start_hypervisor(hv)
-    write_inventory(count, variant)
+        start_hypervisor(hv, platforms[hv])
+    write_inventory(count, variant, platforms)
     start_guests(count, memory_mib, domain_type, variant)
-    log("lab up in {0:.1f} s; inventory: {1}".format(time.monotonic() - started, STATE / "inventory.json"))
+    log("lab up in {0:.1f} s ({1}); inventory: {2}".format(
+        time.monotonic() - started, ", ".join("{0} {1}".format(hv, platforms[hv]) for hv in HYPERVISORS),
+        STATE / "inventory.json"))
 
 
 def destroy_guests(hv):
@@ -527,7 +578,7 @@ def down():
         for pid in processes_in_mount_namespace_of(holder):
             stop_pid(pid, hv + " leftover process")
         stop_pid(holder, hv + " namespace holder")
-        for path in [pid_file(hv + "-namespaces")] + list(hv_pid_files(hv).values()):
+        for path in [pid_file(hv + "-namespaces"), hv_dir(hv) / "platform"] + list(hv_pid_files(hv).values()):
             if path.exists():
                 path.unlink()
     for name in [hv_namespace(hv) for hv in HYPERVISORS] + [NET_NS]:
@@ -552,9 +603,12 @@ def main():
                         help="qemu (TCG, the default: nested KVM fails on this kind of machine) or kvm")
     parser.add_argument("--variant", choices=("manual", "teaming"), default=os.environ.get("NFLAB_VARIANT", "manual"),
                         help="teaming: QEMU drives the VF unplug at migration (failover_pair_id on the emulated VF)")
+    parser.add_argument("--platform", default=os.environ.get("NFLAB_PLATFORM", DEFAULT_PLATFORM),
+                        help="the hypervisors' libvirt/QEMU: current (libvirt 11.3, QEMU 10.0; the default), debian12 "
+                             "(libvirt 9.0, QEMU 7.2), or one each: hv1=debian12,hv2=current")
     args = parser.parse_args()
     if args.action == "up":
-        up(args.guests, args.memory, args.domain_type, args.variant)
+        up(args.guests, args.memory, args.domain_type, args.variant, parse_platforms(args.platform))
     elif args.action == "down":
         down()
         log("lab down")

@@ -31,9 +31,11 @@ def run(argv, **kwargs):
 class Lab:
     """Handles for the tests: Ansible against the lab, the probe, and the lab's own facts."""
 
-    def __init__(self):
-        self.facts = json.loads((LAB_STATE / "lab.json").read_text())
-        self.inventory = json.loads(INVENTORY.read_text())
+    def __init__(self, state=LAB_STATE):
+        self.state = state
+        self.inventory_path = state / "inventory.json"
+        self.facts = json.loads((state / "lab.json").read_text())
+        self.inventory = json.loads(self.inventory_path.read_text())
         self.guests = self.facts["guests"]
 
     def ansible(self, host, module, args=None, check=False, diff=False):
@@ -49,7 +51,7 @@ class Lab:
                  "delegate_to": "localhost"},
             ]}]
             (Path(work) / "play.yml").write_text(json.dumps(play))  # JSON is YAML
-            completed = run([VENV_BIN / "ansible-playbook", "-i", INVENTORY, Path(work) / "play.yml"], env=env)
+            completed = run([VENV_BIN / "ansible-playbook", "-i", self.inventory_path, Path(work) / "play.yml"], env=env)
             try:
                 return json.loads(result_file.read_text())
             except (OSError, ValueError) as error:
@@ -77,20 +79,24 @@ class Lab:
         return json.loads(completed.stdout)
 
     def hypervisor_running(self, guest):
-        """The hypervisor whose libvirtd runs ``guest`` (read through the lab's sockets, no SSH), or None."""
+        """The hypervisor whose libvirtd runs ``guest`` (read through the lab's sockets, no SSH), or None. During a
+        migration the guest is active on both: the one where it is not paused (the source) counts."""
         import libvirt  # pylint: disable=import-outside-toplevel
         libvirt.registerErrorHandler(lambda _context, _error: None, None)  # a stopped libvirtd is expected here
+        active = {}
         for hv, uri in self.facts["uris"].items():
             try:
                 connection = libvirt.open(uri)
             except libvirt.libvirtError:
                 continue  # its libvirtd is stopped (a fault test): it runs nothing we can see
             try:
-                if guest in [d.name() for d in connection.listAllDomains(libvirt.VIR_CONNECT_LIST_DOMAINS_ACTIVE)]:
-                    return hv
+                for domain in connection.listAllDomains(libvirt.VIR_CONNECT_LIST_DOMAINS_ACTIVE):
+                    if domain.name() == guest:
+                        active[hv] = domain.state()[0]
             finally:
                 connection.close()
-        return None
+        running = [hv for hv, state in active.items() if state == libvirt.VIR_DOMAIN_RUNNING]
+        return (running or list(active) or [None])[0]
 
     def start_probe(self, guest, rate=200, address=None):
         """Probe the guest in the background; ``stop()`` on the returned handle gives the summary (with a timeline)."""
@@ -103,7 +109,7 @@ class Lab:
         """Run one of the collection's playbooks against the lab, as an operator would."""
         env = dict(os.environ, PATH="{0}:{1}".format(VENV_BIN, os.environ["PATH"]),
                    ANSIBLE_CONFIG=str(REPO / "ansible.cfg"), NETFAILOVER_REPORT_DIR=str(report_dir))
-        argv = [str(VENV_BIN / "ansible-playbook"), "-i", str(INVENTORY), str(REPO / "playbooks" / playbook),
+        argv = [str(VENV_BIN / "ansible-playbook"), "-i", str(self.inventory_path), str(REPO / "playbooks" / playbook),
                 "-e", json.dumps(extravars)]
         process = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         return process if background else PlaybookRun(process, report_dir, extravars.get("vm"))
@@ -129,8 +135,26 @@ class PlaybookRun:
         self.report = json.loads(path.read_text()) if vm and path.exists() else None
 
 
+def lab_up(prefix=None, **environment):
+    """tools/lab.sh up for this session's lab, or for another lab (its own prefix and state folder) with the given
+    NFLAB_* settings; a Lab for it."""
+    env = dict(os.environ, **environment)
+    state = LAB_STATE
+    if prefix:
+        state = Path("/var/lib") / prefix
+        env.update(NFLAB_PREFIX=prefix, NFS_LAB_STATE=str(state))
+    completed = run([REPO / "tools" / "lab.sh", "up"], env=env)
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    return Lab(state)
+
+
+def lab_down(prefix):
+    """tools/lab.sh down for another lab (lab_up with a prefix)."""
+    env = dict(os.environ, NFLAB_PREFIX=prefix, NFS_LAB_STATE="/var/lib/" + prefix)
+    completed = run([REPO / "tools" / "lab.sh", "down"], env=env)
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+
+
 @pytest.fixture(scope="session")
 def lab():
-    completed = run([REPO / "tools" / "lab.sh", "up"])
-    assert completed.returncode == 0, completed.stdout + completed.stderr
-    return Lab()
+    return lab_up()

@@ -158,7 +158,8 @@ def detach(lab, hv):
     assert check["changed"] and check["diff"]["after"] == {"live": None}
     expect(lab, hv, "armed")  # check mode left the VF in
     result = ok(task(lab, hv, "primary_device", args))
-    assert result["changed"] and result["removal_detected_by"] == "DEVICE_REMOVED event"
+    # the event or the live-XML fallback, whichever the machine's pace lets see the removal first
+    assert result["changed"] and result["removal_detected_by"] in ("DEVICE_REMOVED event", "gone from the live XML")
     assert result["present"] == {"live": False}
     # The VF's last frames may have taught the bridge the MAC on pf0 again; nothing can now (the role does the same).
     ok(task(lab, hv, "fdb_entry", forget))

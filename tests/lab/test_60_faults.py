@@ -44,9 +44,10 @@ def connection(lab, hv):
     return libvirt.open(lab.facts["uris"][hv])
 
 
-def migrate(lab, tmp_path, name, probe=True, vm=VM, background=False, **extravars):
-    """Run migrate.yml for vm from where it runs to the other hypervisor; returns the run (and the probe summary)."""
-    source = lab.hypervisor_running(vm)
+def migrate(lab, tmp_path, name, probe=True, vm=VM, background=False, source=None, **extravars):
+    """Run migrate.yml for vm from ``source`` (default: where it runs) to the other hypervisor; returns the run (and
+    the probe summary)."""
+    source = source or lab.hypervisor_running(vm)
     request = dict({"vm": vm, "source": source, "destination": OTHER[source], "migrate_pf": "pf0"}, **extravars)
     report_dir = tmp_path / name
     if background:
@@ -56,6 +57,22 @@ def migrate(lab, tmp_path, name, probe=True, vm=VM, background=False, **extravar
     result.probe = handle.stop() if handle else None
     result.source = source
     return result
+
+
+def wait_for_migration_job(domain, process, stat, timeout=180):
+    """Until the domain's migration job reports ``stat`` (e.g. memory_processed) above 0: a state, however slow the
+    machine. Fails if the playbook ends first or after ``timeout`` s."""
+    deadline = time.monotonic() + timeout
+    while domain.jobStats().get(stat, 0) == 0:
+        assert process.poll() is None, "the playbook ended before its migration showed " + stat
+        assert time.monotonic() < deadline, "the migration showed no {0} within {1} s".format(stat, timeout)
+        time.sleep(0.05)
+
+
+def fdb_entries(lab, hv, mac):
+    """hv's br0 FDB entries for mac (bridge -j fdb show)."""
+    entries = json.loads(lab.command(hv, "bridge", "-j", "fdb", "show", "br", "br0")["stdout"])
+    return [entry for entry in entries if entry["mac"] == mac]
 
 
 def settle(lab, vm=VM, states=("steady",)):
@@ -84,13 +101,20 @@ def assert_reachable(lab, vm=VM):
 
 def test_two_runs_at_once_the_second_refuses(lab, tmp_path):
     source = lab.hypervisor_running(VM)
-    first = migrate(lab, tmp_path, "first", background=True)[0]
-    lock = LAB_STATE / source / "run-netfailover" / "locks" / VM
-    deadline = time.monotonic() + 120
-    while not lock.exists():
-        assert first.poll() is None and time.monotonic() < deadline, "the first run never took its lock"
-        time.sleep(0.1)
-    second = migrate(lab, tmp_path, "second")
+    # The first run migrates at 1 MiB/s: it holds its lock, whatever the machine's pace, until the test lets the
+    # migration go at full speed once the second run has ended.
+    first = migrate(lab, tmp_path, "first", background=True, migrate_bandwidth_mib=1, migrate_timeout=900)[0]
+    source_connection = connection(lab, source)
+    try:
+        domain = source_connection.lookupByName(VM)
+        wait_for_migration_job(domain, first, "memory_processed")
+        assert (LAB_STATE / source / "run-netfailover" / "locks" / VM).exists()
+        # the source named: while it migrates, vm1 also runs (paused) on the destination
+        second = migrate(lab, tmp_path, "second", source=source)
+        assert domain.jobInfo()[0] != libvirt.VIR_DOMAIN_JOB_NONE, "the first run's migration ended while the second ran"
+        domain.migrateSetMaxSpeed(8192)  # MiB/s: the first run finishes
+    finally:
+        source_connection.close()
     output = first.communicate(timeout=600)[0]
     assert first.returncode == 0, output
     assert second.rc != 0
@@ -143,11 +167,7 @@ def test_destination_libvirtd_killed_during_the_migration(lab, tmp_path):
     source_connection = connection(lab, source)
     try:
         domain = source_connection.lookupByName(VM)
-        deadline = time.monotonic() + 180
-        while domain.jobInfo()[0] == libvirt.VIR_DOMAIN_JOB_NONE:  # wait for the migration job to start
-            assert process.poll() is None and time.monotonic() < deadline, "the migration never started"
-            time.sleep(0.05)
-        time.sleep(1.0)
+        wait_for_migration_job(domain, process, "memory_processed")
         run([REPO / "tools" / "lab.sh", "libvirtd", destination, "kill"])
     finally:
         source_connection.close()
@@ -262,10 +282,7 @@ def test_teaming_migration_that_fails_unpins_the_destination(lab, tmp_path):
         # the VF is done (memory moves only after it), as a failing network between the hosts would end it
         process, report_dir = migrate(lab, tmp_path, "teaming-aborted", vm=name, background=True, variant="teaming",
                                       migrate_bandwidth_mib=1)
-        deadline = time.monotonic() + 180
-        while domain.jobStats().get("memory_processed", 0) == 0:
-            assert process.poll() is None and time.monotonic() < deadline, "the migration never moved memory"
-            time.sleep(0.05)
+        wait_for_migration_job(domain, process, "memory_processed")
         domain.abortJob()
         output = process.communicate(timeout=600)[0]
         report = json.loads((report_dir / (name + ".json")).read_text())
@@ -275,12 +292,13 @@ def test_teaming_migration_that_fails_unpins_the_destination(lab, tmp_path):
         assert result.report["outcome"] == "rolled_back", result.report["message"]
         assert result.report["final_state"] == "steady"
         steps = {step["step"]: step for step in result.report["steps"]}
-        # live_migrate pointed the source's entry at the tap when the guest let go of the VF, and back at the PF when
-        # QEMU plugged the VF back after the abort
-        assert steps["live_migrate"]["released_seconds"] and steps["live_migrate"]["fdb"]["port"] == "pf0"
-        assert steps["destination_fdb_pin"]["changed"] is True  # it was pinned, then:
-        entries = json.loads(lab.command(destination, "bridge", "-j", "fdb", "show", "br", "br0")["stdout"])
-        assert [e for e in entries if e["mac"] == mac and (e.get("state") == "static" or "sticky" in e["flags"])] == []
+        # Outcomes only: whether live_migrate's guest reads caught the release before the abort depends on the machine's
+        # pace. Whatever it saw, the source's entry ends on the PF (where the VF that QEMU plugged back is) ...
+        assert steps["live_migrate"]["fdb"]["port"] == "pf0"
+        assert [e.get("ifname") for e in fdb_entries(lab, source, mac) if e.get("ifname")] in ([], ["pf0"])
+        # ... and the destination, pinned before the migration, is unpinned again
+        assert steps["destination_fdb_pin"]["changed"] is True
+        assert [e for e in fdb_entries(lab, destination, mac) if e.get("state") == "static" or "sticky" in e["flags"]] == []
         hv, state = settle(lab, vm=name)
         assert hv == source and state["failover"]["facts"]["primary"]["driver"] == "vmxnet3"
         assert lab.probe(name, count=10, address="192.0.2.41")["received"] == 10
