@@ -159,12 +159,13 @@ def device_xml_with_alias(xml, alias):
     if element.tag == "domain":
         raise LibvirtCollectionError("The device XML (xml) is a whole domain definition; give only the device element, "
                                      "for example <interface type='hostdev'>...</interface>.")
-    current = _alias(element)
+    # The <alias> element itself, not _alias(): pylint 3.0 (ansible-core 2.16's sanity) crashes inferring an `if` on that.
+    current = element.find("alias")
     if current is None:
         ET.SubElement(element, "alias", {"name": alias})
-    elif current != alias:
+    elif current.get("name") != alias:
         raise LibvirtCollectionError("The device XML (xml) has alias {0!r} but alias is {1!r}; make them the same.".format(
-            current, alias))
+            current.get("name"), alias))
     return to_text(element), element
 
 

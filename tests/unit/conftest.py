@@ -4,12 +4,27 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Shared helpers for the unit tests: run a module's main() with arguments and catch its exit."""
 
+import contextlib
 import json
 
 import pytest
 
 from ansible.module_utils import basic
-from ansible.module_utils.testing import patch_module_args
+from ansible.module_utils.common.text.converters import to_bytes
+
+try:
+    from ansible.module_utils.testing import patch_module_args  # ansible-core 2.19+
+except ImportError:  # ansible-core 2.16-2.18: AnsibleModule reads its arguments from basic._ANSIBLE_ARGS
+
+    @contextlib.contextmanager
+    def patch_module_args(args):
+        """The module arguments ``args`` for the AnsibleModule made inside the block."""
+        saved = basic._ANSIBLE_ARGS
+        basic._ANSIBLE_ARGS = to_bytes(json.dumps({"ANSIBLE_MODULE_ARGS": args}))
+        try:
+            yield
+        finally:
+            basic._ANSIBLE_ARGS = saved
 
 
 class ModuleExit(Exception):
