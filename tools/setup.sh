@@ -51,6 +51,26 @@ install_venv() {
   mark venv "$inputs"
 }
 
+install_core_venvs() {
+  # One venv per older ansible-core (tests/requirements/core-<version>.txt); the newest is the main venv.
+  local version target inputs
+  for version in "${core_versions[@]}"; do
+    [ "$version" = "$core_newest" ] && continue
+    target=$(core_venv "$version")
+    inputs=$(hash_of "$repo/tests/requirements/core-$version.txt" "$repo/tests/requirements/units.txt")
+    if fresh "venv-core-$version" "$inputs" && [ -x "$target/bin/ansible-test" ]; then
+      log "ansible-core $version venv up to date"
+      continue
+    fi
+    log "building the ansible-core $version venv in $target"
+    rm -rf "$target"
+    "$python" -m venv "$target"
+    "$target/bin/pip" install -q --disable-pip-version-check --upgrade pip
+    "$target/bin/pip" install -q --disable-pip-version-check -r "$repo/tests/requirements/core-$version.txt"
+    mark "venv-core-$version" "$inputs"
+  done
+}
+
 install_community_libvirt() {
   local target="$collections_root/ansible_collections/community/libvirt" download="$cache/downloads"
   if fresh community.libvirt "$ansible_bundle_version" && [ -d "$target/plugins" ]; then
@@ -90,15 +110,19 @@ install_awx_collection() {
 }
 
 install_ansible_test_bootstrap() {
-  # ansible-test fetches get-pip.py from the internet for every venv it makes; give it a local one.
-  local cache_dir=~/.ansible/test/cache pip_version
-  pip_version=$(grep -oP "pip='\\K[0-9.]+(?=')" "$venv"/lib/python3*/site-packages/ansible_test/_internal/python_requirements.py)
+  # ansible-test fetches get-pip.py from the internet for every venv it makes; give it a local one (each ansible-core
+  # asks for its own pip version).
+  local cache_dir=~/.ansible/test/cache pip_version version
   mkdir -p "$cache_dir"
-  install -m 0644 "$repo/tools/get_pip_offline.py" "$cache_dir/get_pip_${pip_version//./_}.py"
+  for version in "${core_versions[@]}"; do
+    pip_version=$(grep -oP "pip='\\K[0-9.]+(?=')" "$(core_venv "$version")"/lib/python3*/site-packages/ansible_test/_internal/python_requirements.py | head -n 1)
+    install -m 0644 "$repo/tools/get_pip_offline.py" "$cache_dir/get_pip_${pip_version//./_}.py"
+  done
 }
 
 install_debian_packages
 install_venv
+install_core_venvs
 install_community_libvirt
 install_awx_collection
 install_ansible_test_bootstrap

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Run the checks of `make test`. Usage: tools/test.sh all|lint|sanity|units|ecosystem|lab|molecule
+# Run the checks of `make test`. Usage: tools/test.sh all|lint|sanity|units|target-python|ecosystem|lab|molecule
 # Every step runs even when an earlier one failed; the exit status is non-zero if any failed.
 set -uo pipefail
 # shellcheck source=tools/env.sh
@@ -24,13 +24,32 @@ step() {
 }
 
 in_collection() { (cd "$collection_dir" && "$@"); }
+# A command with the venv of ansible-core $1 (tools/env.sh: core_versions) first on PATH.
+with_core() {
+  local core_bin
+  core_bin="$(core_venv "$1")/bin"
+  shift
+  env PATH="$core_bin:$PATH" VIRTUAL_ENV="${core_bin%/bin}" "$@"
+}
 
 lint() { in_collection ansible-lint; }
-sanity() { in_collection ansible-test sanity --python 3.11 --venv --requirements; }
-units() { in_collection ansible-test units --python 3.11 --local; }
+sanity() { in_collection with_core "$1" ansible-test sanity --python 3.11 --venv --requirements; }
+units() { in_collection with_core "$1" ansible-test units --python 3.11 --local; }
+# The minimum Python of the code that runs on hypervisors (modules, module_utils: README "Requirements") and of the
+# controller-side plugins (ansible-core 2.16's controller minimum), checked statically: only Python 3.11 is here.
+target_python_min=3.7
+controller_python_min=3.10
+target_python() {
+  (cd "$repo" && vermin --no-tips --violations --eval-annotations -t="$target_python_min-" plugins/modules plugins/module_utils &&
+    vermin --no-tips --violations --eval-annotations -t="$controller_python_min-" plugins/action plugins/filter)
+}
 lab() { "$repo/tools/lab.sh" test; }
 # Molecule runs from the collection copy; its scenarios call the lab tools of this checkout (NFS_REPO).
 molecule_scenarios() { in_collection env NFS_REPO="$repo" MOLECULE_GLOB='molecule/*/molecule.yml' molecule test --all; }
+# The default scenario again with the oldest ansible-core (its venv has its own Molecule).
+molecule_default_on() {
+  in_collection with_core "$1" env NFS_REPO="$repo" MOLECULE_GLOB='molecule/*/molecule.yml' molecule test -s default
+}
 
 # The Ansible ecosystem (issue 8), offline: one tests/ecosystem file per step (they read this checkout and the
 # collections tree), the antsibull linters, the documentation site.
@@ -60,6 +79,19 @@ changelog_lint() { in_collection antsibull-changelog lint; }
 # ansible-galaxy collection build into a temporary folder, then an offline install of the tarball into a clean path
 release_tarball() { ecosystem_tests test_release.py; }
 
+sanity_steps() {
+  step "sanity-$core_oldest" sanity "$core_oldest"
+  step "sanity-$core_newest" sanity "$core_newest"
+}
+units_steps() {
+  local version
+  for version in "${core_versions[@]}"; do step "units-$version" units "$version"; done
+}
+molecule_steps() {
+  step "molecule-$core_newest" molecule_scenarios
+  step "molecule-default-$core_oldest" molecule_default_on "$core_oldest"
+}
+
 ecosystem_steps() {
   step execution-environment execution_environment
   step role-interfaces role_interfaces
@@ -74,19 +106,21 @@ ecosystem_steps() {
 case ${1:-all} in
   all)
     step ansible-lint lint
-    step sanity sanity
-    step units units
+    sanity_steps
+    units_steps
+    step target-python target_python
     ecosystem_steps
     step lab lab
-    step molecule molecule_scenarios
+    molecule_steps
     ;;
   lint) step ansible-lint lint ;;
-  sanity) step sanity sanity ;;
-  units) step units units ;;
+  sanity) sanity_steps ;;
+  units) units_steps ;;
+  target-python) step target-python target_python ;;
   lab) step lab lab ;;
-  molecule) step molecule molecule_scenarios ;;
+  molecule) molecule_steps ;;
   ecosystem) ecosystem_steps ;;
-  *) echo "usage: $0 all|lint|sanity|units|ecosystem|lab|molecule" >&2; exit 2 ;;
+  *) echo "usage: $0 all|lint|sanity|units|target-python|ecosystem|lab|molecule" >&2; exit 2 ;;
 esac
 
 if [ "${#failed[@]}" -gt 0 ]; then
