@@ -12,7 +12,7 @@ Layout (every address lives inside a network namespace this script creates):
               bridge br0: uplink0 (to tor), pf0 (the emulated PF), the guests' standby taps;
               bridge esw0: pf0-esw (the other end of pf0), the emulated VF's tap (the NIC's embedded switch).
 
-Usage: python3 lab/nflab.py up|down|status|build-image (tools/lab.sh does this). Run as root.
+Usage: python3 lab/nflab.py up|down|status|build-image|busy (tools/lab.sh does this). Run as root.
 """
 
 import argparse
@@ -446,6 +446,22 @@ def guest_state(connection, name):
     return classify(parse_sysfs_walk(out)).state.value if code == 0 else None
 
 
+def keep_guests_busy():
+    """A CPU-bound loop in every running guest of this lab (for proving the tests of another lab under load): each
+    guest's vCPU, under TCG, then takes a host core. lab-down ends it with the guests."""
+    import libvirt  # pylint: disable=import-outside-toplevel
+    for hv in HYPERVISORS:
+        connection = libvirt.open(hv_uri(hv))
+        try:
+            for domain in connection.listAllDomains(libvirt.VIR_CONNECT_LIST_DOMAINS_ACTIVE):
+                code, _out, err = guest_agent.execute(domain, "/bin/sh", ["-c", "(while :; do :; done) >/dev/null 2>&1 &"])
+                if code != 0:
+                    raise RuntimeError("{0}: the busy loop did not start: {1}".format(domain.name(), err))
+                log("{0} on {1}: busy".format(domain.name(), hv))
+        finally:
+            connection.close()
+
+
 def wait_for(predicate, timeout, what):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -595,7 +611,7 @@ def down():
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("action", choices=("up", "down", "status", "build-image", "libvirtd"))
+    parser.add_argument("action", choices=("up", "down", "status", "build-image", "libvirtd", "busy"))
     parser.add_argument("target", nargs="*", help="for libvirtd: HYPERVISOR stop|kill|start (fault injection)")
     parser.add_argument("--guests", type=int, default=int(os.environ.get("NFLAB_GUESTS", "1")))
     parser.add_argument("--memory", type=int, default=256, help="MiB per guest")
@@ -614,6 +630,8 @@ def main():
         log("lab down")
     elif args.action == "build-image":
         build_image()
+    elif args.action == "busy":
+        keep_guests_busy()
     elif args.action == "libvirtd":
         hypervisor, what = args.target
         control_libvirtd(hypervisor, what)
