@@ -109,6 +109,23 @@ install_awx_collection() {
   mark awx.awx "$ansible_bundle_version"
 }
 
+install_platform_trees() {
+  # The lab's hypervisor platforms besides the machine's own Debian 12 packages (lab/platforms/*.txt): each is a tree
+  # that lab/nflab.py lays over a hypervisor's /usr in its mount namespace. Rebuilt when its list changes.
+  local list name inputs
+  for list in "$repo"/lab/platforms/*.txt; do
+    name=$(basename "$list" .txt)
+    inputs=$(hash_of "$list" "$repo/lab/platforms/build-tree.sh")
+    if fresh "platform-$name" "$inputs" && [ -x "$cache/platforms/$name/usr/sbin/libvirtd" ]; then
+      log "platform $name present"
+      continue
+    fi
+    log "building platform $name in $cache/platforms/$name"
+    "$repo/lab/platforms/build-tree.sh" "$list" "$cache/platforms/$name"
+    mark "platform-$name" "$inputs"
+  done
+}
+
 install_ansible_test_bootstrap() {
   # ansible-test fetches get-pip.py from the internet for every venv it makes; give it a local one (each ansible-core
   # asks for its own pip version).
@@ -125,6 +142,7 @@ install_venv
 install_core_venvs
 install_community_libvirt
 install_awx_collection
+install_platform_trees
 install_ansible_test_bootstrap
 "$repo/tools/sync-collection.sh"
 log "ready"
