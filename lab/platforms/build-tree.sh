@@ -27,6 +27,7 @@ DEBIAN_FRONTEND=noninteractive apt-get "${apt_options[@]}" -t "$suite" install -
   "${packages[@]}"
 for deb in "$work"/debs/*.deb; do
   dpkg-deb -x "$deb" "$work/tree"
+  # shellcheck disable=SC2016  # ${Package} and ${Version} are dpkg-deb's fields, not shell variables
   dpkg-deb --show --showformat='${Package} ${Version}\n' "$deb" >>"$work/versions.txt"
 done
 for merged in lib lib64 bin sbin; do
