@@ -36,38 +36,32 @@ install_debian_packages() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
 }
 
-install_venv() {
-  local inputs
-  inputs=$(hash_of "$repo/test-requirements.txt")
-  if fresh venv "$inputs" && [ -x "$venv/bin/ansible" ]; then
-    log "venv up to date"
+# A venv at $2 from the requirements file $3, kept while the hash of its inputs (the files after $3) holds stamp $1.
+build_venv() {
+  local stamp=$1 target=$2 requirements=$3 inputs
+  shift 2
+  inputs=$(hash_of "$@")
+  if fresh "$stamp" "$inputs" && [ -x "$target/bin/ansible-test" ]; then
+    log "$target up to date"
     return
   fi
-  log "building venv in $venv"
-  rm -rf "$venv"
-  "$python" -m venv "$venv"
-  "$venv/bin/pip" install -q --disable-pip-version-check --upgrade pip
-  "$venv/bin/pip" install -q --disable-pip-version-check -r "$repo/test-requirements.txt"
-  mark venv "$inputs"
+  log "building $target"
+  rm -rf "$target"
+  "$python" -m venv "$target"
+  "$target/bin/pip" install -q --disable-pip-version-check --upgrade pip
+  "$target/bin/pip" install -q --disable-pip-version-check -r "$requirements"
+  mark "$stamp" "$inputs"
 }
 
-install_core_venvs() {
-  # One venv per older ansible-core (tests/requirements/core-<version>.txt); the newest is the main venv.
-  local version target inputs
+install_venvs() {
+  # The main venv (the newest ansible-core and every tool), then one per older ansible-core
+  # (tests/requirements/core-<version>.txt, which includes tests/requirements/units.txt).
+  local version
+  build_venv venv "$venv" "$repo/test-requirements.txt"
   for version in "${core_versions[@]}"; do
     [ "$version" = "$core_newest" ] && continue
-    target=$(core_venv "$version")
-    inputs=$(hash_of "$repo/tests/requirements/core-$version.txt" "$repo/tests/requirements/units.txt")
-    if fresh "venv-core-$version" "$inputs" && [ -x "$target/bin/ansible-test" ]; then
-      log "ansible-core $version venv up to date"
-      continue
-    fi
-    log "building the ansible-core $version venv in $target"
-    rm -rf "$target"
-    "$python" -m venv "$target"
-    "$target/bin/pip" install -q --disable-pip-version-check --upgrade pip
-    "$target/bin/pip" install -q --disable-pip-version-check -r "$repo/tests/requirements/core-$version.txt"
-    mark "venv-core-$version" "$inputs"
+    build_venv "venv-core-$version" "$(core_venv "$version")" "$repo/tests/requirements/core-$version.txt" \
+      "$repo/tests/requirements/units.txt"
   done
 }
 
@@ -138,8 +132,7 @@ install_ansible_test_bootstrap() {
 }
 
 install_debian_packages
-install_venv
-install_core_venvs
+install_venvs
 install_community_libvirt
 install_awx_collection
 install_platform_trees
