@@ -39,7 +39,9 @@ def test_lab_down_leaves_nothing(lab):
     links = subprocess.run(["ip", "-o", "link", "show"], capture_output=True, text=True, check=True).stdout
     for name in ("hv1-", "hv2-", "uplink0", "mgmt0", "pf0", "esw0", "br0", "tor"):
         assert name not in links
-    mounts = [line for mountinfo in Path("/proc").glob("[0-9]*/mountinfo") for line in read(mountinfo) if str(LAB_STATE) in line]
+    # this lab's folder only: /var/lib/nflab/ is not /var/lib/nflabn/, another lab that may run beside this one
+    mounts = [line for mountinfo in Path("/proc").glob("[0-9]*/mountinfo") for line in read(mountinfo)
+              if str(LAB_STATE) + "/" in line]
     assert mounts == []
 
 
