@@ -177,9 +177,9 @@ def parse_platforms(spec):
     """NFLAB_PLATFORM: one platform for every hypervisor ("current") or one each ("hv1=debian12,hv2=current")."""
     if "=" not in spec:
         return {hv: spec for hv in HYPERVISORS}
-    chosen = dict(item.split("=", 1) for item in spec.split(","))
-    unknown = set(chosen) - set(HYPERVISORS)
-    if unknown or set(chosen) != set(HYPERVISORS):
+    items = spec.split(",")
+    chosen = dict(item.split("=", 1) for item in items if "=" in item)
+    if len(chosen) != len(items) or set(chosen) != set(HYPERVISORS):
         raise SystemExit("NFLAB_PLATFORM {0!r}: name a platform for each of {1}".format(spec, ", ".join(HYPERVISORS)))
     return chosen
 
