@@ -45,10 +45,13 @@ target_python() {
 }
 lab() { "$repo/tools/lab.sh" test; }
 # Molecule runs from the collection copy; its scenarios call the lab tools of this checkout (NFS_REPO).
-molecule_scenarios() { in_collection env NFS_REPO="$repo" MOLECULE_GLOB='molecule/*/molecule.yml' molecule test --all; }
+# NFLAB_PREFIX_BASE: the scenarios' labs are <base>m and <base>t (nflabm, nflabt), so that a run with NFLAB_PREFIX=nflabc
+# beside this one uses labs of its own throughout.
+molecule_env=(NFS_REPO="$repo" NFLAB_PREFIX_BASE="${NFLAB_PREFIX:-nflab}" MOLECULE_GLOB='molecule/*/molecule.yml')
+molecule_scenarios() { in_collection env "${molecule_env[@]}" molecule test --all; }
 # The default scenario again with the oldest ansible-core (its venv has its own Molecule).
 molecule_default_on() {
-  in_collection with_core "$1" env NFS_REPO="$repo" MOLECULE_GLOB='molecule/*/molecule.yml' molecule test -s default
+  in_collection with_core "$1" env "${molecule_env[@]}" molecule test -s default
 }
 
 # The Ansible ecosystem (issue 8), offline: one tests/ecosystem file per step (they read this checkout and the

@@ -3,7 +3,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """A rolling upgrade (issue 13): migrate.yml between an older and a newer hypervisor, both ways, both variants.
 
-A lab of its own (prefix nflabx) with hv1 on Debian 12's libvirt 9.0 / QEMU 7.2 and hv2 on libvirt 11.3 / QEMU 10.0
+A lab of its own (prefix nflabx, or the lab's prefix + x) with hv1 on Debian 12's libvirt 9.0 / QEMU 7.2 and hv2 on libvirt 11.3 / QEMU 10.0
 (each hypervisor's mount namespace sees its own packages). The guest starts on hv1, the older one, so its machine
 type (q35 as QEMU 7.2 expands it) exists on both: a guest started on the newer QEMU could not go back. Every row
 (outage, libvirt downtime) goes into mixed-platforms.json in that lab's state folder and is printed at the end.
@@ -13,9 +13,9 @@ import json
 
 import pytest
 
-from conftest import lab_down, lab_up
+from conftest import LAB_PREFIX, lab_down, lab_up
 
-PREFIX = "nflabx"
+PREFIX = LAB_PREFIX + "x"  # nflabx beside the lab nflab
 PLATFORMS = "hv1=debian12,hv2=current"
 VM = "vm1"
 ROWS = []
