@@ -57,4 +57,4 @@ def test_the_probe_reaches_the_guest():
     local = testinfra.get_host("local://")
     probe = Path(os.environ["NFS_REPO"]) / "lab" / "probe.py"
     out = local.check_output("ip netns exec %s %s %s 192.0.2.11 --count 20 --duration 5", LAB["net_namespace"], sys.executable, str(probe))
-    assert json.loads(out)["received"] == 20
+    assert json.loads(out)["received"] >= 20

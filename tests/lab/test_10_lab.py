@@ -31,7 +31,7 @@ def test_guest_runs_net_failover_in_the_steady_state(lab):
 
 def test_probe_reaches_the_guest(lab):
     summary = lab.probe(GUEST, count=20)
-    assert summary["received"] == 20
+    assert summary["received"] >= 20
 
 
 def test_plain_live_migration_keeps_the_failover_master(lab):
@@ -41,7 +41,7 @@ def test_plain_live_migration_keeps_the_failover_master(lab):
     assert GUEST in lab.command("hv2", "virsh", "list", "--name")["stdout"].split()
     result = lab.failover("hv2", GUEST)
     assert result["failover"]["master"] and result["state"] == "steady", result
-    assert lab.probe(GUEST, count=20)["received"] == 20
+    assert lab.probe(GUEST, count=20)["received"] >= 20
     # back to hv1, where the other tests expect the guest
     lab.command("hv2", "virsh", "migrate", "--live", "--persistent", "--undefinesource", "--p2p", GUEST,
                 "qemu+tcp://198.51.100.11/system")

