@@ -94,7 +94,10 @@ class Lab:
             try:
                 for domain in connection.listAllDomains(libvirt.VIR_CONNECT_LIST_DOMAINS_ACTIVE):
                     if domain.name() == guest:
-                        active[hv] = domain.state()[0]
+                        try:
+                            active[hv] = domain.state()[0]
+                        except libvirt.libvirtError:
+                            pass  # gone since the listing (a failed migration's incoming side being cleaned up)
             finally:
                 connection.close()
         running = [hv for hv, state in active.items() if state == libvirt.VIR_DOMAIN_RUNNING]

@@ -52,11 +52,21 @@ def migrate(lab, tmp_path, name, probe=True, vm=VM, background=False, source=Non
     report_dir = tmp_path / name
     if background:
         return lab.playbook("migrate.yml", request, report_dir, background=True), report_dir
+    before = live_xml(lab, source, vm)
     handle = lab.start_probe(vm) if probe else None
     result = lab.playbook("migrate.yml", request, report_dir)
     result.probe = handle.stop() if handle else None
     result.source = source
+    result.before_xml = before
     return result
+
+
+def live_xml(lab, hv, vm):
+    conn = connection(lab, hv)
+    try:
+        return conn.lookupByName(vm).XMLDesc(0)
+    finally:
+        conn.close()
 
 
 def wait_for_migration_job(domain, process, stat, timeout=180):
@@ -127,11 +137,16 @@ def test_two_runs_at_once_the_second_refuses(lab, tmp_path):
 
 
 def assert_refused_in_place(lab, result, source, fault):
-    """A refusal in the preflight: the run failed, the VM still runs steady on the source, no probe was lost."""
+    """A refusal in the preflight: the run failed, the VM still runs steady on the source, its live definition (links,
+    devices) is as it was and no FDB entry of it is pinned. (The probe's figures go into the matrix: on a busy machine a
+    starved TCG guest may drop a probe without any change to its network.)"""
     assert result.rc != 0 and result.report["outcome"] == "refused", result.output[-3000:]
     hv, state = settle(lab)
     assert hv == source
-    assert result.probe["lost"] == 0
+    assert live_xml(lab, source, VM) == result.before_xml
+    mac = lab.inventory["all"]["children"]["guests"]["hosts"][VM]["nflab_mac"]
+    assert [e for e in fdb_entries(lab, source, mac) if e.get("state") == "static" or "sticky" in e["flags"]] == []
+    assert_reachable(lab)
     record(fault, result, state["state"])
 
 
@@ -345,8 +360,8 @@ def test_guest_agent_stopped_gives_a_clear_error_not_a_hang(lab, tmp_path):
         took = time.monotonic() - started
         assert result.rc != 0 and result.report["outcome"] == "refused", result.report
         assert "guest agent" in result.report["message"].lower()
-        assert took < 120  # a bounded wait, not a hang
-        assert result.probe["lost"] == 0  # the guest itself was never touched
+        assert took < 300  # a bounded wait (the agent's timeouts), not a hang, on a slow machine too
+        assert live_xml(lab, source, VM) == result.before_xml  # the guest itself was never touched
         # recover: a reset restarts the guest (and its agent) with its live definition
         domain.reset()
         hv, state = settle(lab)
