@@ -46,8 +46,10 @@ target_python() {
 lab() { "$repo/tools/lab.sh" test; }
 # Molecule runs from the collection copy; its scenarios call the lab tools of this checkout (NFS_REPO).
 # NFLAB_PREFIX_BASE: the scenarios' labs are <base>m and <base>t (nflabm, nflabt), so that a run with NFLAB_PREFIX=nflabc
-# beside this one uses labs of its own throughout.
-molecule_env=(NFS_REPO="$repo" NFLAB_PREFIX_BASE="${NFLAB_PREFIX:-nflab}" MOLECULE_GLOB='molecule/*/molecule.yml')
+# beside this one uses labs of its own throughout; ANSIBLE_HOME: Molecule keeps each scenario's instance config and
+# inventory there (by default in ~/.ansible, under a name that is the same for every checkout).
+molecule_env=(NFS_REPO="$repo" NFLAB_PREFIX_BASE="${NFLAB_PREFIX:-nflab}" MOLECULE_GLOB='molecule/*/molecule.yml'
+  ANSIBLE_HOME="$cache/ansible-home")
 molecule_scenarios() { in_collection env "${molecule_env[@]}" molecule test --all; }
 # The default scenario again with the oldest ansible-core (its venv has its own Molecule).
 molecule_default_on() {
