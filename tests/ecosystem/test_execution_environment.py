@@ -72,9 +72,8 @@ def core_venv_bin(minor):
 
 def test_the_containerfile_builds_every_stage(context):
     containerfile = (context / "Containerfile").read_text()
-    definition = DEFINITION
-    assert definition["version"] == 3
-    assert 'ARG EE_BASE_IMAGE="{0}"'.format(definition["images"]["base_image"]["name"]) in containerfile
+    assert DEFINITION["version"] == 3
+    assert 'ARG EE_BASE_IMAGE="{0}"'.format(DEFINITION["images"]["base_image"]["name"]) in containerfile
     assert 'ARG ANSIBLE_INSTALL_REFS="ansible-core=={0} ansible-runner==2.4.3"'.format(EE_CORE_VERSION) in containerfile
     for stage in ("FROM $EE_BASE_IMAGE AS base", "FROM base AS galaxy", "FROM base AS builder", "FROM base AS final"):
         assert stage in containerfile

@@ -140,24 +140,26 @@ class PlaybookRun:
         self.report = json.loads(path.read_text()) if vm and path.exists() else None
 
 
-def lab_up(prefix=None, **environment):
-    """tools/lab.sh up for this session's lab, or for another lab (its own prefix and state folder) with the given
-    NFLAB_* settings; a Lab for it."""
+def lab_tool(action, prefix=None, **environment):
+    """tools/lab.sh ACTION for this session's lab, or for another lab (its own prefix and state folder) with the given
+    NFLAB_* settings; that lab's state folder."""
     env = dict(os.environ, **environment)
-    state = LAB_STATE
+    state = Path("/var/lib") / prefix if prefix else LAB_STATE
     if prefix:
-        state = Path("/var/lib") / prefix
         env.update(NFLAB_PREFIX=prefix, NFS_LAB_STATE=str(state))
-    completed = run([REPO / "tools" / "lab.sh", "up"], env=env)
+    completed = run([REPO / "tools" / "lab.sh", action], env=env)
     assert completed.returncode == 0, completed.stdout + completed.stderr
-    return Lab(state)
+    return state
+
+
+def lab_up(prefix=None, **environment):
+    """A Lab for this session's lab or another one (see lab_tool), brought up first."""
+    return Lab(lab_tool("up", prefix, **environment))
 
 
 def lab_down(prefix):
-    """tools/lab.sh down for another lab (lab_up with a prefix)."""
-    env = dict(os.environ, NFLAB_PREFIX=prefix, NFS_LAB_STATE="/var/lib/" + prefix)
-    completed = run([REPO / "tools" / "lab.sh", "down"], env=env)
-    assert completed.returncode == 0, completed.stdout + completed.stderr
+    """Take another lab (lab_up with a prefix) down."""
+    lab_tool("down", prefix)
 
 
 @pytest.fixture(scope="session")

@@ -69,13 +69,13 @@ def live_xml(lab, hv, vm):
         conn.close()
 
 
-def wait_for_migration_job(domain, process, stat, timeout=180):
-    """Until the domain's migration job reports ``stat`` (e.g. memory_processed) above 0: a state, however slow the
-    machine. Fails if the playbook ends first or after ``timeout`` s."""
+def wait_for_memory_to_move(domain, process, timeout=180):
+    """Until the domain's migration job reports memory_processed above 0: a state, however slow the machine. Fails if
+    the playbook ends first or after ``timeout`` s."""
     deadline = time.monotonic() + timeout
-    while domain.jobStats().get(stat, 0) == 0:
-        assert process.poll() is None, "the playbook ended before its migration showed " + stat
-        assert time.monotonic() < deadline, "the migration showed no {0} within {1} s".format(stat, timeout)
+    while domain.jobStats().get("memory_processed", 0) == 0:
+        assert process.poll() is None, "the playbook ended before its migration moved memory"
+        assert time.monotonic() < deadline, "the migration moved no memory within {0} s".format(timeout)
         time.sleep(0.05)
 
 
@@ -83,6 +83,11 @@ def fdb_entries(lab, hv, mac):
     """hv's br0 FDB entries for mac (bridge -j fdb show)."""
     entries = json.loads(lab.command(hv, "bridge", "-j", "fdb", "show", "br", "br0")["stdout"])
     return [entry for entry in entries if entry["mac"] == mac]
+
+
+def pinned_fdb_entries(lab, hv, mac):
+    """hv's br0 FDB entries for mac that the dance pins (static or sticky)."""
+    return [entry for entry in fdb_entries(lab, hv, mac) if entry.get("state") == "static" or "sticky" in entry["flags"]]
 
 
 def settle(lab, vm=VM, states=("steady",)):
@@ -117,7 +122,7 @@ def test_two_runs_at_once_the_second_refuses(lab, tmp_path):
     source_connection = connection(lab, source)
     try:
         domain = source_connection.lookupByName(VM)
-        wait_for_migration_job(domain, first, "memory_processed")
+        wait_for_memory_to_move(domain, first)
         assert (LAB_STATE / source / "run-netfailover" / "locks" / VM).exists()
         # the source named: while it migrates, vm1 also runs (paused) on the destination
         second = migrate(lab, tmp_path, "second", source=source)
@@ -145,7 +150,7 @@ def assert_refused_in_place(lab, result, source, fault):
     assert hv == source
     assert live_xml(lab, source, VM) == result.before_xml
     mac = lab.inventory["all"]["children"]["guests"]["hosts"][VM]["nflab_mac"]
-    assert [e for e in fdb_entries(lab, source, mac) if e.get("state") == "static" or "sticky" in e["flags"]] == []
+    assert pinned_fdb_entries(lab, source, mac) == []
     assert_reachable(lab)
     record(fault, result, state["state"])
 
@@ -182,7 +187,7 @@ def test_destination_libvirtd_killed_during_the_migration(lab, tmp_path):
     source_connection = connection(lab, source)
     try:
         domain = source_connection.lookupByName(VM)
-        wait_for_migration_job(domain, process, "memory_processed")
+        wait_for_memory_to_move(domain, process)
         run([REPO / "tools" / "lab.sh", "libvirtd", destination, "kill"])
     finally:
         source_connection.close()
@@ -297,7 +302,7 @@ def test_teaming_migration_that_fails_unpins_the_destination(lab, tmp_path):
         # the VF is done (memory moves only after it), as a failing network between the hosts would end it
         process, report_dir = migrate(lab, tmp_path, "teaming-aborted", vm=name, background=True, variant="teaming",
                                       migrate_bandwidth_mib=1)
-        wait_for_migration_job(domain, process, "memory_processed")
+        wait_for_memory_to_move(domain, process)
         domain.abortJob()
         output = process.communicate(timeout=600)[0]
         report = json.loads((report_dir / (name + ".json")).read_text())
@@ -313,7 +318,7 @@ def test_teaming_migration_that_fails_unpins_the_destination(lab, tmp_path):
         assert [e.get("ifname") for e in fdb_entries(lab, source, mac) if e.get("ifname")] in ([], ["pf0"])
         # ... and the destination, pinned before the migration, is unpinned again
         assert steps["destination_fdb_pin"]["changed"] is True
-        assert [e for e in fdb_entries(lab, destination, mac) if e.get("state") == "static" or "sticky" in e["flags"]] == []
+        assert pinned_fdb_entries(lab, destination, mac) == []
         hv, state = settle(lab, vm=name)
         assert hv == source and state["failover"]["facts"]["primary"]["driver"] == "vmxnet3"
         assert lab.probe(name, count=10, address="192.0.2.41")["received"] >= 10
