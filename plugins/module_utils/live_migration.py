@@ -27,7 +27,7 @@ class LiveMigration:
     """One run of live_migrate.
 
     ``options``: name, destination_uri, mode, migrate_uri, persistent, undefine_source, bandwidth, max_downtime,
-    auto_converge, postcopy, postcopy_after, destination_xml, timeout, poll_interval, verify_states, verify_timeout.
+    auto_converge, postcopy, postcopy_after, destination_xml, destination_devices, timeout, poll_interval, verify_states, verify_timeout.
     ``opener(uri, read_only)`` opens the destination (tests give a fake); ``reader_factory(domain)`` reads the
     guest's topology for verify_states and the FDB switch (the guest agent's sysfs walk by default).
     ``fdb``: the bridge_fdb.FdbEntry to switch on the source the moment the guest releases its VF during the
@@ -53,6 +53,7 @@ class LiveMigration:
         self.fdb_home = []  # the ports where the entry was pinned before the switch (moved back there on a failure)
         self.fdb_restored = None  # the move back there
         self.netdev_lister = netdev_lister  # the guest's netdev names (guest_agent.netdev_names by default)
+        self.definition_params = {}  # migrate3's destination_xml / persistent_xml for destination_devices
 
     def close(self):
         for connection in self._connections:
@@ -119,12 +120,24 @@ class LiveMigration:
                 "Domain {0} is defined at {1} but not running: a live migration needs a running domain. Start it, or "
                 "move its definition instead.".format(self.name, source_uri))
         result = self.base_result(True, "source" if self.check_mode else "destination")
+        # the destination's VF in its definitions: planned (and shown in check mode) before anything moves
+        self.definition_params = self.destination_definitions(source_domain, result)
         if self.fdb is not None:
             self.fdb.port_bridge_or_fail()  # a wrong port fails before the migration starts
         if self.check_mode:
             result.update(guest=None, fdb=self.fdb.run(check_mode=True) if self.fdb is not None else None)
             return result
         return self.verify_arrival(self.migrate(source_domain, result))
+
+    def destination_definitions(self, domain, result):
+        """With destination_devices: the destination's definitions with those devices (its own VF) in place."""
+        devices = {device["alias"]: device["xml"] for device in self.options.get("destination_devices") or []}
+        result["destination_devices"] = None
+        if not devices:
+            return {}
+        params, replaced = mg.destination_definitions(domain, devices, self.options["persistent"], name=self.name)
+        result["destination_devices"] = replaced
+        return params
 
     def verify_arrival(self, result):
         """With verify_states, the guest's failover state on the destination (read through its guest agent there)."""
@@ -145,6 +158,7 @@ class LiveMigration:
     def migrate(self, domain, result):
         options = self.options
         params = mg.migration_params(options["migrate_uri"], options["bandwidth"], options["destination_xml"])
+        params.update(self.definition_params)
         flags = result["flags_value"]
         if options["mode"] == "managed":
             destination_rw = self.open(read_only=False)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import threading
 import time
 
+from ansible_collections.netfailover.standby.plugins.module_utils import domain_xml as dx
 from ansible_collections.netfailover.standby.plugins.module_utils import libvirt_connection as lc
 from ansible_collections.netfailover.standby.plugins.module_utils.libvirt_connection import (
     LibvirtCollectionError,
@@ -34,6 +35,12 @@ FLAG_NAMES = ((MIGRATE_LIVE, "VIR_MIGRATE_LIVE"), (MIGRATE_PEER2PEER, "VIR_MIGRA
 PARAM_URI = "migrate_uri"
 PARAM_BANDWIDTH = "bandwidth"
 PARAM_DEST_XML = "destination_xml"
+PARAM_PERSIST_XML = "persistent_xml"
+# virDomainXMLFlags: the definitions the destination gets are read with the secure data (a VNC password) and in the
+# migratable form (what the destination can parse)
+XML_SECURE = 1
+XML_INACTIVE = 2
+XML_MIGRATABLE = 8
 
 JOB_NONE = 0  # VIR_DOMAIN_JOB_NONE
 JOB_ENDING_BADLY = (4, 5)  # VIR_DOMAIN_JOB_FAILED, VIR_DOMAIN_JOB_CANCELLED: libvirt is cleaning up a failed migration
@@ -67,7 +74,7 @@ def migration_flags(mode="p2p", persistent=True, undefine_source=True, auto_conv
     return flags, [name for flag, name in FLAG_NAMES if flags & flag]
 
 
-def migration_params(migrate_uri=None, bandwidth=None, destination_xml=None):
+def migration_params(migrate_uri=None, bandwidth=None, destination_xml=None, persistent_xml=None):
     """The typed parameters of migrate3 / migrateToURI3."""
     params = {}
     if migrate_uri:
@@ -76,7 +83,58 @@ def migration_params(migrate_uri=None, bandwidth=None, destination_xml=None):
         params[PARAM_BANDWIDTH] = int(bandwidth)
     if destination_xml:
         params[PARAM_DEST_XML] = destination_xml
+    if persistent_xml:
+        params[PARAM_PERSIST_XML] = persistent_xml
     return params
+
+
+def replace_devices(xml_text, devices, what):
+    """The domain XML with each device of ``devices`` ({alias: device XML}) put in place of the device with that alias.
+
+    Returns (XML text, the aliases replaced). A device the XML does not have is left out (the manual dance unplugged the
+    VF before the migration, so the running definition has none: the role attaches it on the destination).
+    """
+    root = dx.parse(xml_text, what=what)
+    container = dx.devices(root)
+    replaced = []
+    for index, element in enumerate(list(container)):
+        alias = dx.alias_of(element)
+        if alias in devices:
+            replacement = dx.parse(devices[alias], what="device XML for " + alias)
+            if dx.alias_of(replacement) != alias:
+                dx.set_child(replacement, "alias", {"name": alias})
+            container.remove(element)
+            container.insert(index, replacement)
+            replaced.append(alias)
+    return dx.to_string(root), replaced
+
+
+@libvirt_call("read the {which} XML of domain {name} for the destination")
+def migratable_xml(domain, which="live", name=None):
+    """The running (``live``) or persistent definition as the destination gets it: secure data kept, migratable form."""
+    flags = XML_SECURE | XML_MIGRATABLE | (XML_INACTIVE if which == "persistent" else 0)
+    return domain.XMLDesc(flags)
+
+
+def destination_definitions(domain, devices, persistent, name=None):
+    """migrate3's parameters for the destination's running and (with ``persistent``) persistent definitions, each with
+    ``devices`` ({alias: device XML}) in place, and the aliases replaced in each.
+
+    Fails, changing nothing, when a device is in neither definition.
+    """
+    live, live_replaced = replace_devices(migratable_xml(domain, "live", name=name), devices, "running XML of domain " + name)
+    params = {PARAM_DEST_XML: live}
+    replaced = {"live": live_replaced, "persistent": []}
+    if persistent:
+        persistent_text, replaced["persistent"] = replace_devices(
+            migratable_xml(domain, "persistent", name=name), devices, "persistent XML of domain " + name)
+        params[PARAM_PERSIST_XML] = persistent_text
+    missing = sorted(set(devices) - set(replaced["live"]) - set(replaced["persistent"]))
+    if missing:
+        raise LibvirtCollectionError(
+            "Domain {0} has no device with alias {1}, neither running nor in its persistent definition (destination_devices "
+            "replaces devices by alias). Nothing was done.".format(name, ", ".join(missing)))
+    return params, replaced
 
 
 def normalize_job(stats):

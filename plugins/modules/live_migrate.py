@@ -116,8 +116,31 @@ options:
     description:
       - A full domain XML to use for the domain on the destination (C(VIR_MIGRATE_PARAM_DEST_XML)), for example with
         another VF's host PCI address. It must keep the guest ABI (libvirt checks); get it with C(virsh dumpxml --migratable).
-      - It sets the running definition only; see O(persistent).
+      - It sets the running definition only; see O(persistent). Mutually exclusive with O(destination_devices).
     type: str
+  destination_devices:
+    description:
+      - Devices that are different on the destination, each put in place of the domain's device with the same alias, in
+        the running definition the destination starts (C(VIR_MIGRATE_PARAM_DEST_XML)) and, with O(persistent), in its
+        persistent definition (C(VIR_MIGRATE_PARAM_PERSIST_XML)). The typical use is the destination's own VF (another
+        host PCI address, or another hostdev network): with C(<teaming type='transient'>) libvirt plugs that VF on the
+        destination; after the manual dance (the VF unplugged before the migration, so only the persistent definition
+        has it) the next cold boot on the destination takes that VF, not the source's.
+      - Both definitions are read from the source with the secure data (VNC/SPICE passwords) in their migratable form,
+        so nothing the user defined is lost. The source's own persistent definition is not changed.
+      - A device that neither definition has fails the module before anything moves. Check mode reports which
+        definitions would get which device (RV(destination_devices)).
+    type: list
+    elements: dict
+    suboptions:
+      alias:
+        description: The device's alias (C(<alias name='ua-...'/>)).
+        type: str
+        required: true
+      xml:
+        description: The device XML on the destination.
+        type: str
+        required: true
   timeout:
     description:
       - Seconds the migration may take. Then the module aborts it and fails; the domain keeps running on the source.
@@ -180,6 +203,13 @@ source_uri:
   returned: always
   type: str
   sample: qemu:///system
+destination_devices:
+  description:
+    - With O(destination_devices), the aliases of the devices put in place in each destination definition (C(live),
+      C(persistent)); null without it.
+  returned: when the module migrates (or would, in check mode)
+  type: dict
+  sample: {"live": ["ua-primary0"], "persistent": ["ua-primary0"]}
 destination_uri:
   description: The destination's URI.
   returned: always
@@ -377,6 +407,8 @@ def argument_spec():
         "postcopy": {"type": "bool", "default": False},
         "postcopy_after": {"type": "float"},
         "destination_xml": {"type": "str"},
+        "destination_devices": {"type": "list", "elements": "dict", "options": {
+            "alias": {"type": "str", "required": True}, "xml": {"type": "str", "required": True}}},
         "timeout": {"type": "float", "default": 300.0},
         "poll_interval": {"type": "float", "default": 0.5},
         "fdb_mac": {"type": "str"},
@@ -396,7 +428,8 @@ def run(module):
 
 
 def main():
-    module = LibvirtModule(argument_spec=argument_spec(), required_together=[("fdb_mac", "fdb_port")], supports_check_mode=True)
+    module = LibvirtModule(argument_spec=argument_spec(), required_together=[("fdb_mac", "fdb_port")],
+                           mutually_exclusive=[("destination_xml", "destination_devices")], supports_check_mode=True)
     module.run(run)
 
 

@@ -5,6 +5,7 @@
 """The live_migrate run: where the domain is, idempotency, check mode, p2p and managed calls, failures, statistics."""
 
 import time
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
@@ -25,6 +26,7 @@ from ansible_collections.netfailover.standby.tests.unit.plugins.fake_libvirt imp
     LAB_COMPLETED,
     FakeConnection,
     FakeDomain,
+    domain_xml,
     libvirt_error,
 )
 
@@ -38,7 +40,7 @@ ARMED = parse_sysfs_walk((TOPOLOGIES / "lab_armed__standby_link_up.txt").read_te
 def options(**overrides):
     base = {"name": "vm1", "destination_uri": DESTINATION, "mode": "p2p", "migrate_uri": None, "persistent": True,
             "undefine_source": True, "bandwidth": None, "max_downtime": None, "auto_converge": False, "postcopy": False,
-            "postcopy_after": None, "destination_xml": None, "timeout": 5.0, "poll_interval": 0.02, "verify_states": [],
+            "postcopy_after": None, "destination_xml": None, "destination_devices": None, "timeout": 5.0, "poll_interval": 0.02, "verify_states": [],
             "verify_timeout": 1.0}
     base.update(overrides)
     return base
@@ -403,3 +405,56 @@ def test_a_healthy_migration_does_not_ask_the_guest_after_the_release(monkeypatc
     result = teaming_run(hosts, guest, entry)
     assert result["location"] == "destination" and result["fdb"]["port"] == "vnet0" and result["fdb_restored"] is None
     assert guest.checks == 2  # the VF there, then gone: nothing more while the job runs well
+
+
+# --- destination_devices: the destination's own VF in both of its definitions -----------------------------------------
+
+DESTINATION_VF = """<interface type='hostdev' managed='yes'><mac address='52:54:00:6c:00:01'/>
+  <source><address type='pci' domain='0x0000' bus='0x3b' slot='0x02' function='0x5'/></source>
+  <teaming type='transient' persistent='ua-standby0'/><alias name='ua-primary0'/></interface>"""
+GRAPHICS = "<graphics type='vnc' port='-1' passwd='s3cret'/>"
+
+
+def vf_address_of(xml_text):
+    root = ET.fromstring(xml_text)
+    interface = [i for i in root.iter("interface") if i.find("alias").get("name") == "ua-primary0"]
+    return interface[0].find("source/address").get("function") if interface and interface[0].find("source/address") is not None else None
+
+
+@pytest.mark.parametrize("live_has_vf, persistent, replaced", [
+    (True, True, {"live": ["ua-primary0"], "persistent": ["ua-primary0"]}),  # teaming: QEMU unplugs and libvirt re-plugs this VF
+    (False, True, {"live": [], "persistent": ["ua-primary0"]}),  # manual: the VF was unplugged; the next cold boot takes it
+    (True, False, {"live": ["ua-primary0"], "persistent": []}),
+])
+def test_destination_devices_replace_the_vf_in_the_definitions_read_securely(live_has_vf, persistent, replaced):
+    hosts = Hosts()
+    domain = hosts.source_domain
+    domain.persistent = domain_xml(extra=GRAPHICS)
+    domain.live = domain_xml(primary=live_has_vf, extra=GRAPHICS)
+    result = hosts.run(options(persistent=persistent, destination_devices=[{"alias": "ua-primary0", "xml": DESTINATION_VF}]))
+    assert result["destination_devices"] == replaced
+    params = migrate_calls(domain)[0][2]
+    reads = [c[1] for c in domain.calls if c[0] == "XMLDesc"]
+    secure_migratable = libvirt.VIR_DOMAIN_XML_SECURE | libvirt.VIR_DOMAIN_XML_MIGRATABLE
+    assert secure_migratable in reads and (not persistent or secure_migratable | libvirt.VIR_DOMAIN_XML_INACTIVE in reads)
+    assert sorted(params) == sorted(["destination_xml"] + (["persistent_xml"] if persistent else []))
+    assert vf_address_of(params["destination_xml"]) == ("0x5" if live_has_vf else None)
+    assert "passwd=\"s3cret\"" in params["destination_xml"]
+    if persistent:
+        assert vf_address_of(params["persistent_xml"]) == "0x5" and "passwd=\"s3cret\"" in params["persistent_xml"]
+    assert domain.persistent == domain_xml(extra=GRAPHICS)  # the source's own definition is left as it was
+
+
+def test_destination_devices_check_mode_plans_and_moves_nothing():
+    hosts = Hosts()
+    result = hosts.run(options(destination_devices=[{"alias": "ua-primary0", "xml": DESTINATION_VF}]), check_mode=True)
+    assert result["changed"] and result["location"] == "source"
+    assert result["destination_devices"] == {"live": ["ua-primary0"], "persistent": ["ua-primary0"]}
+    assert migrate_calls(hosts.source_domain) == []
+
+
+def test_destination_devices_with_an_unknown_alias_change_nothing():
+    hosts = Hosts()
+    with pytest.raises(LibvirtCollectionError, match="has no device with alias ua-primary7, neither running nor in its persistent"):
+        hosts.run(options(destination_devices=[{"alias": "ua-primary7", "xml": DESTINATION_VF}]))
+    assert migrate_calls(hosts.source_domain) == [] and hosts.source_domain.active
