@@ -17,11 +17,11 @@ from ansible_collections.netfailover.standby.plugins.module_utils.libvirt_connec
     LibvirtCollectionError,
     libvirt_call,
 )
+from ansible_collections.netfailover.standby.plugins.module_utils.secure_xml import xml_flags
 
 # libvirt constants, as numbers so this file reads without libvirt-python installed.
 AFFECT_LIVE = 1  # VIR_DOMAIN_AFFECT_LIVE
 AFFECT_CONFIG = 2  # VIR_DOMAIN_AFFECT_CONFIG
-XML_INACTIVE = 2  # VIR_DOMAIN_XML_INACTIVE
 
 LINK_STATES = ("up", "down")
 
@@ -30,9 +30,13 @@ LINK_STATES = ("up", "down")
 
 
 @libvirt_call("read the {which} XML of domain {name}")
-def domain_xml(domain, which="live", name=None):
-    """The live (``which='live'``) or persistent (``which='persistent'``) XML of a domain."""
-    return domain.XMLDesc(XML_INACTIVE if which == "persistent" else 0)
+def domain_xml(domain, which="live", name=None, secure=False):
+    """The live (``which='live'``) or persistent (``which='persistent'``) XML of a domain.
+
+    ``secure`` includes its passwords and cookies (secure_xml), as any XML that goes back to libvirt needs; libvirt
+    refuses it on a read-only connection, and a result must show such XML only through secure_xml.mask_secrets.
+    """
+    return domain.XMLDesc(xml_flags(which, secure))
 
 
 @libvirt_call("read the state of domain {name}")
@@ -189,7 +193,8 @@ def live_interface(domain, alias=None, tap=None):
         raise LibvirtCollectionError(
             "Domain {0} is not running: a link state can only be set on a running domain. Start it, or run this "
             "on the hypervisor that runs it.".format(name))
-    live = parse_xml(domain_xml(domain, which="live", name=name), "live XML of domain " + name)
+    # secure: the element found here goes back to libvirt (updateDeviceFlags)
+    live = parse_xml(domain_xml(domain, which="live", name=name, secure=True), "live XML of domain " + name)
     interface = find_interface(live, alias=alias, tap=tap)
     if interface is None:
         wanted = "alias {0!r}".format(alias) if alias is not None else "tap {0!r}".format(tap)

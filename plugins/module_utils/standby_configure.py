@@ -6,6 +6,8 @@
 
 It edits the persistent definition only (what the next start uses). On a running domain it can change
 the standby's link state live (``apply_live``); everything else waits for a restart, and the result says so.
+It reads with VIR_DOMAIN_XML_SECURE, so a VNC/SPICE password stays in the definition it defines back, and masks
+such secrets in everything it returns (secure_xml).
 """
 
 from __future__ import annotations
@@ -14,8 +16,13 @@ import copy
 import random
 
 from ansible_collections.netfailover.standby.plugins.module_utils import domain_xml as dx
+from ansible_collections.netfailover.standby.plugins.module_utils import secure_xml as sx
 from ansible_collections.netfailover.standby.plugins.module_utils import standby_libvirt as lv
-from ansible_collections.netfailover.standby.plugins.module_utils.libvirt_connection import get_domain, versions
+from ansible_collections.netfailover.standby.plugins.module_utils.libvirt_connection import (
+    LibvirtCollectionError,
+    get_domain,
+    versions,
+)
 from ansible_collections.netfailover.standby.plugins.module_utils.standby_pair import (
     PairRefused,
     build_absent,
@@ -59,14 +66,22 @@ def _live_link(domain, name, live_root, spec, after_root, apply_live, check_mode
 def configure(connection, name, spec, state="present", check_mode=False, diff_mode=False, apply_live=False, rng=None, warn=None):
     """Make domain ``name``'s definition carry (present) or lose (absent) the pair described by ``spec``.
 
-    ``warn`` receives warnings (the module passes AnsibleModule.warn).
+    ``warn`` receives warnings (the module passes AnsibleModule.warn). The result, and the message and partial result
+    of a failure, have the domain's secrets masked.
     """
+    try:
+        return sx.mask_secrets(_configure(connection, name, spec, state, check_mode, diff_mode, apply_live, rng, warn))
+    except LibvirtCollectionError as error:
+        raise sx.mask_error(error)
+
+
+def _configure(connection, name, spec, state, check_mode, diff_mode, apply_live, rng, warn):
     validate_spec(spec, state)
     domain = get_domain(connection, name)
     result = {"name": name, "state": state}
     if state == "present":
         result["versions"] = _check_hypervisor(connection, name)
-    before_text = lv.read_xml(domain, "persistent", name=name)
+    before_text = lv.read_xml(domain, "persistent", name=name, secure=True)  # secure: it is defined back
     before = dx.parse(before_text, "definition of domain " + name)
     if state == "present":
         taken = lv.macs_elsewhere(lv.macs_by_domain(connection), name)
@@ -77,9 +92,11 @@ def configure(connection, name, spec, state="present", check_mode=False, diff_mo
     desired_summary = pair_summary(desired, spec.standby_alias, spec.primary_alias)
     changed = before_summary != desired_summary
     after = desired if changed else before
+    if changed:
+        sx.check_secrets_kept(before, desired, name)  # also in check mode: it predicts the refusal
     if changed and not check_mode:
         lv.define(connection, dx.to_string(desired), validate=True, name=name)
-        after = dx.parse(lv.read_xml(domain, "persistent", name=name), "definition of domain " + name)
+        after = dx.parse(lv.read_xml(domain, "persistent", name=name, secure=True), "definition of domain " + name)
         if pair_summary(after, spec.standby_alias, spec.primary_alias) != desired_summary:
             (warn or (lambda _message: None))("libvirt stored the pair differently from what the module defined; compare "
                                               "before/after (a next run may change it again)")
@@ -98,7 +115,8 @@ def configure(connection, name, spec, state="present", check_mode=False, diff_mo
 
 
 def _report_live(domain, name, spec, after, result, apply_live, check_mode):
-    live_root = dx.parse(lv.read_xml(domain, "live", name=name), "live XML of domain " + name)
+    # secure: the standby's live element goes back to libvirt (apply_live)
+    live_root = dx.parse(lv.read_xml(domain, "live", name=name, secure=True), "live XML of domain " + name)
     live_summary = pair_summary(live_root, spec.standby_alias, spec.primary_alias)
     result["restart_required"] = without_link_state(live_summary) != without_link_state(result["after"])
     if result["restart_required"]:

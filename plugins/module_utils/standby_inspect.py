@@ -11,6 +11,7 @@ libvirt does not say whether a guest negotiated STANDBY (VIRTIO_NET_F_STANDBY); 
 from __future__ import annotations
 
 from ansible_collections.netfailover.standby.plugins.module_utils import domain_xml as dx
+from ansible_collections.netfailover.standby.plugins.module_utils import secure_xml as sx
 from ansible_collections.netfailover.standby.plugins.module_utils import standby_libvirt as lv
 from ansible_collections.netfailover.standby.plugins.module_utils.failover_state import classify
 from ansible_collections.netfailover.standby.plugins.module_utils.guest_failover import agent_reader
@@ -55,7 +56,11 @@ def _guest(domain, report, read=None):
 
 
 def inspect(connection, name=None, guest_check=False, reader=None):
-    """The standby_info result for domain ``name`` (or every domain): hypervisor versions and one report per domain."""
+    """The standby_info result for domain ``name`` (or every domain): hypervisor versions and one report per domain.
+
+    It reads without VIR_DOMAIN_XML_SECURE (the module's connection is read-only unless it asks the guest): it defines
+    nothing back and needs no secrets; its result still goes through the one masking of secure_xml.
+    """
     library, hypervisor = versions(connection)
     version_info = (library, hypervisor, lv.hypervisor_type(connection))
     domains = [get_domain(connection, name)] if name else sorted(lv.all_domains(connection), key=lambda d: d.name())
@@ -76,6 +81,6 @@ def inspect(connection, name=None, guest_check=False, reader=None):
         else:
             report["guest"] = _guest(domain, report, reader(domain) if reader else None)
         reports.append(report)
-    return {"changed": False, "domains": reports,
-            "hypervisor": {"libvirt": ".".join(map(str, library)), "hypervisor": ".".join(map(str, hypervisor)),
-                           "type": version_info[2]}}
+    return sx.mask_secrets({"changed": False, "domains": reports,
+                            "hypervisor": {"libvirt": ".".join(map(str, library)), "hypervisor": ".".join(map(str, hypervisor)),
+                                           "type": version_info[2]}})

@@ -8,17 +8,21 @@ from __future__ import annotations
 
 from ansible_collections.netfailover.standby.plugins.module_utils import domain_xml as dx
 from ansible_collections.netfailover.standby.plugins.module_utils.libvirt_connection import libvirt_call
+from ansible_collections.netfailover.standby.plugins.module_utils.secure_xml import XML_INACTIVE, xml_flags
 
 # libvirt constants as numbers, so this file reads without libvirt-python
-XML_INACTIVE = 2  # VIR_DOMAIN_XML_INACTIVE
 DEFINE_VALIDATE = 1  # VIR_DOMAIN_DEFINE_VALIDATE: check the XML against libvirt's schema
 AFFECT_LIVE = 1  # VIR_DOMAIN_AFFECT_LIVE
 
 
 @libvirt_call("read the {which} XML of domain {name}")
-def read_xml(domain, which="persistent", name=None):
-    """The persistent definition (``which='persistent'``, what the next start uses) or the running domain's XML."""
-    return domain.XMLDesc(XML_INACTIVE if which == "persistent" else 0)
+def read_xml(domain, which="persistent", name=None, secure=False):
+    """The persistent definition (``which='persistent'``, what the next start uses) or the running domain's XML.
+
+    ``secure`` includes the domain's passwords and cookies (secure_xml): required for XML that goes back to libvirt,
+    refused by libvirt on a read-only connection; results show it only through secure_xml.mask_secrets.
+    """
+    return domain.XMLDesc(xml_flags(which, secure))
 
 
 @libvirt_call("read the state of domain {name}")
@@ -51,7 +55,7 @@ def all_domains(connection):
 
 @libvirt_call("read the XML of domain {name}", missing_is_none=True)
 def _domain_texts(domain, name=None):
-    """Persistent and (when running) live XML; None when the domain went away meanwhile."""
+    """Persistent and (when running) live XML, for their MACs (no secrets); None when the domain went away meanwhile."""
     texts = [domain.XMLDesc(XML_INACTIVE)]
     if domain.isActive():
         texts.append(domain.XMLDesc(0))

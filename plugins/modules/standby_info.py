@@ -24,6 +24,9 @@ description:
   - libvirt does not expose whether the guest negotiated STANDBY (C(VIRTIO_NET_F_STANDBY)). With O(guest_check=true) the
     module asks the guest through its QEMU guest agent and reads the guest's netdevs. Otherwise, or when the agent does
     not answer, the answer is V(unknown).
+  - It reads the domains without libvirt's C(VIR_DOMAIN_XML_SECURE) flag, so it works on a read-only connection and
+    never sees a VNC/SPICE password; its result carries no domain XML, and any secret that reached it would be masked
+    as C(********) as in M(netfailover.standby.standby_pair).
 author:
   - netfailover.standby contributors (@netfailover)
 extends_documentation_fragment:

@@ -38,6 +38,12 @@ description:
     A primary that would share a (multifunction) slot, or a root port that already holds something else.
   - It compares what libvirt stores (the parts that make the pair, re-read after defining), not the text of the request,
     so a second run with the same options changes nothing.
+  - It reads the domain with libvirt's C(VIR_DOMAIN_XML_SECURE) flag, so the secrets libvirt shows only with it (the
+    C(passwd) of a VNC or SPICE C(<graphics>), the C(<cookie>) values of an http(s)/ftp(s) network disk) stay in the
+    definition it defines back. libvirt refuses that flag on a read-only connection, so the module opens a read-write
+    one (and the user behind O(uri) needs libvirt's C(domain:read_secure) permission, which root and the
+    C(org.libvirt.unix.manage) polkit action have). Its result, diff and messages show those secrets masked as
+    C(********); a definition whose secrets would change is refused and nothing is defined.
   - It changes only the persistent definition, which the domain's B(next start) uses. On a running domain the result
     says RV(restart_required) when the running devices differ from that definition. With O(apply_live) the
     module sets the running standby's link state at once, the one change libvirt makes live.
@@ -59,7 +65,7 @@ attributes:
       - A MAC that has to be generated is only a prediction in check mode.
   diff_mode:
     support: full
-    details: Returns the persistent definition before and after, in one XML layout.
+    details: Returns the persistent definition before and after, in one XML layout, with passwords and cookies masked.
   idempotent:
     support: full
 options:
@@ -322,7 +328,8 @@ versions:
   type: dict
   sample: {"libvirt": "9.0.0", "hypervisor": "7.2.0"}
 diff:
-  description: The persistent definition before and after (diff mode).
+  description: The persistent definition before and after (diff mode), with C(passwd) values and C(<cookie>) values masked
+    as C(********).
   returned: diff mode
   type: dict
   sample: {"before": "<domain ...>", "after": "<domain ...>"}

@@ -6,8 +6,9 @@
 A fresh domain vmc1 (the lab guest's definition without its two NICs) gets a STANDBY pair (virtio on br0,
 emulated vmxnet3 "VF" on esw0), boots, and its guest runs net_failover in the steady state. Check mode,
 a second run, every refusal and state=absent are tried on it; the hostdev and VF-pool variants are defined
-(not started: no SR-IOV here) so that libvirt's own validation judges them. The module's domains are
-destroyed and undefined at the end.
+(not started: no SR-IOV here) so that libvirt's own validation judges them. A domain with a VNC password
+(vmcpw, issue 14) keeps it through the configure playbook and state=absent, and no output shows it. The module's
+domains are destroyed and undefined at the end.
 """
 
 import json
@@ -24,7 +25,7 @@ from conftest import INVENTORY, LAB_STATE, REPO, VENV_BIN, run
 
 HV = "hv1"
 VM = "vmc1"
-DOMAINS = ("vmc1", "vmc2", "vmc3", "vmcpc", "vmcnv", "vmcbad")
+DOMAINS = ("vmc1", "vmc2", "vmc3", "vmcpc", "vmcnv", "vmcbad", "vmcpw")
 VF_POOL = "vfpool-c"
 LAB_MAC = "52:54:00:6c:00:01"  # vm1's MAC
 EMULATED = {"type": "emulated", "model": "vmxnet3", "source_bridge": "esw0"}
@@ -67,6 +68,11 @@ def pair(lab, check=False, diff=False, **changes):
 
 def inactive_xml(lab, name=VM):
     return lab.command(HV, "virsh", "dumpxml", "--inactive", name)["stdout"]
+
+
+def secure_inactive_xml(lab, name):
+    """The persistent definition with its secrets (VIR_DOMAIN_XML_INACTIVE | VIR_DOMAIN_XML_SECURE)."""
+    return lab.command(HV, "virsh", "dumpxml", "--inactive", "--security-info", name)["stdout"]
 
 
 def virsh(lab, *argv):
@@ -285,3 +291,30 @@ def test_the_configure_playbook_configures_and_boots_vmc1(fresh):
     again = run(argv, env=env, cwd=REPO)
     recap = again.stdout.split("PLAY RECAP")[-1]
     assert again.returncode == 0 and set(re.findall(r"changed=\d+", recap)) == {"changed=0"}, again.stdout[-3000:]
+
+
+def test_a_vnc_password_survives_the_configure_playbook_and_stays_out_of_its_output(fresh):
+    """standby_pair reads the definition with VIR_DOMAIN_XML_SECURE and defines it back: the password stays; what the
+    playbook prints (its --diff too) and what the module returns show it masked (issue 14)."""
+    root = ET.fromstring(fresh_domain(inactive_xml(fresh, "vm1"), "vmcpw", "192.0.2.24/24"))
+    ET.SubElement(root.find("devices"), "graphics", {"type": "vnc", "port": "-1", "autoport": "yes", "passwd": "s3cret"})
+    define(fresh, ET.tostring(root, encoding="unicode"))
+    assert "passwd='s3cret'" in secure_inactive_xml(fresh, "vmcpw")
+    env = dict(os.environ, PATH="{0}:{1}".format(VENV_BIN, os.environ["PATH"]))
+    argv = [VENV_BIN / "ansible-playbook", "-i", INVENTORY, REPO / "playbooks" / "configure.yml", "--diff", "-e", "vm=vmcpw",
+            "-e", "hypervisor=" + HV, "-e", "standby_source=br0", "-e", "primary_type=emulated", "-e", "primary_source_bridge=esw0"]
+    with timed("configure playbook on a domain with a VNC password (pair, report; not started)"):
+        completed = run(argv, env=env, cwd=REPO)
+    output = completed.stdout + completed.stderr
+    assert completed.returncode == 0 and "vmcpw: ready to fail over" in completed.stdout, output[-4000:]
+    assert "<teaming type=\"persistent\" />" in completed.stdout and "s3cret" not in output, output[-4000:]  # the --diff, masked
+    stored = secure_inactive_xml(fresh, "vmcpw")
+    assert "passwd='s3cret'" in stored and "<teaming type='persistent'/>" in stored, stored
+    again = run(argv, env=env, cwd=REPO)
+    recap = again.stdout.split("PLAY RECAP")[-1]
+    assert again.returncode == 0 and set(re.findall(r"changed=\d+", recap)) == {"changed=0"}, again.stdout[-3000:]
+    gone = task(fresh, "netfailover.standby.standby_pair", {"name": "vmcpw", "state": "absent"}, diff=True)
+    assert gone["changed"] and not gone.get("failed") and "s3cret" not in json.dumps(gone), gone
+    assert 'passwd="********"' in gone["diff"]["before"] and 'passwd="********"' in gone["diff"]["after"]
+    stored = secure_inactive_xml(fresh, "vmcpw")
+    assert "passwd='s3cret'" in stored and "teaming" not in stored, stored

@@ -141,6 +141,20 @@ def test_set_link_state(kwargs, before, after, changed, updates):
         assert request.find("alias").get("name") == "ua-standby0" and request.find("link").get("state") == "up"
         assert update_calls[0][2] == libvirt.VIR_DOMAIN_AFFECT_LIVE
         assert dd.find_interface(ET.fromstring(domain.live), alias="ua-primary0") is not None  # the primary is untouched
+    # the element that goes back to libvirt comes from the live XML read with its secrets
+    assert {c[1] for c in domain.calls if c[0] == "XMLDesc"} == {libvirt.VIR_DOMAIN_XML_SECURE}
+
+
+@pytest.mark.parametrize("which, secure, flags", [
+    ("live", False, 0),
+    ("live", True, libvirt.VIR_DOMAIN_XML_SECURE),
+    ("persistent", False, libvirt.VIR_DOMAIN_XML_INACTIVE),
+    ("persistent", True, libvirt.VIR_DOMAIN_XML_INACTIVE | libvirt.VIR_DOMAIN_XML_SECURE),
+])
+def test_domain_xml_flags(which, secure, flags):
+    domain = FakeDomain()
+    assert dd.domain_xml(domain, which=which, secure=secure, name="vm1") == (domain.persistent if which == "persistent" else domain.live)
+    assert domain.calls == [("XMLDesc", flags)]
 
 
 def test_set_link_state_translates_libvirt_errors():

@@ -82,3 +82,14 @@ def test_guest_check_uses_a_read_write_connection_and_says_unknown_without_an_ag
 def test_unknown_domain(run_module, connection):
     outcome = run_module(standby_info.main, {"uri": URI, "name": "nope"})
     assert outcome.failed and "Domains defined there:" in outcome.result["msg"]
+
+
+def test_a_domain_with_a_vnc_password_is_read_on_a_read_only_connection(run_module, connection, opened):
+    """standby_info defines nothing back: it reads without VIR_DOMAIN_XML_SECURE, which libvirt refuses read-only."""
+    mac = "52:54:00:6c:00:33"  # a MAC of its own: vmp has the samples' MAC
+    connection.defineXML(s.paired(s.emulated(bus=8, mac=mac), mac=mac).replace("<name>vm</name>", "<name>vmpw</name>").replace(
+        "</devices>", "<graphics type='vnc' port='-1' passwd='s3cret'/></devices>"))
+    outcome = run_module(standby_info.main, {"uri": URI, "name": "vmpw"})
+    assert not outcome.failed and opened == [True], outcome.result
+    (report,) = outcome.result["domains"]
+    assert report["ready"] and report["pairs"][0]["mac"] == mac and "s3cret" not in repr(outcome.result), report

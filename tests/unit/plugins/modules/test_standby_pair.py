@@ -4,10 +4,12 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The standby_pair module against libvirt's test driver (updateDeviceFlags, which it lacks, is faked)."""
 
+import json
 import re
 
 import pytest
 
+from ansible_collections.netfailover.standby.plugins.module_utils import libvirt_connection
 from ansible_collections.netfailover.standby.plugins.module_utils import standby_configure
 from ansible_collections.netfailover.standby.plugins.module_utils import standby_libvirt
 from ansible_collections.netfailover.standby.plugins.modules import standby_pair
@@ -161,3 +163,94 @@ def test_link_state_of_a_running_domain(run_module, running, apply_live, check_m
         assert "<link state=\"up\" />" in running[0] and "testnet" in running[0]  # the live device, tap and address included
     if not apply_live:
         assert any("apply_live=true" in m and "virsh domif-setlink vm6" in m for m in outcome.result["messages"])
+
+
+# --- secrets: read with VIR_DOMAIN_XML_SECURE, defined back, masked in what the module returns ---------------------------
+
+VNC = "<graphics type='vnc' port='-1' autoport='yes' passwd='s3cret'/>"
+COOKIE_DISK = ("<disk type='network' device='cdrom'><source protocol='https' name='/x.iso'><host name='h.example'/>"
+               "<cookies><cookie name='session'>c00kie</cookie></cookies></source><target dev='sdb' bus='sata'/><readonly/></disk>")
+SECRETS = ("s3cret", "c00kie")
+
+
+def secure_definition(connection, name):
+    return connection.lookupByName(name).XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE | libvirt.VIR_DOMAIN_XML_SECURE)
+
+
+def shown(outcome):
+    """Everything the module returned, as one text (what a log or a registered variable would show)."""
+    return json.dumps(outcome.result)
+
+
+@pytest.mark.parametrize("text, options, check_mode", [
+    (s.domain(s.standby() + VNC + COOKIE_DISK), {}, False),
+    (s.domain(s.standby() + VNC + COOKIE_DISK), {}, True),
+    (s.paired(VNC + COOKIE_DISK + s.emulated(bus=8)), {"state": "absent", "primary": None}, False),
+])
+def test_secrets_stay_in_the_definition_and_out_of_the_result(run_module, connection, text, options, check_mode):
+    define(connection, "vm7", text)
+    outcome = run_module(standby_pair.main, dict(args("vm7", **options), _ansible_check_mode=check_mode, _ansible_diff=True))
+    assert not outcome.failed and outcome.result["changed"], outcome.result
+    stored = secure_definition(connection, "vm7")
+    assert "passwd='s3cret'" in stored and ">c00kie</cookie>" in stored
+    assert ("ua-primary0" in stored) is (options.get("state") != "absent" and not check_mode)
+    assert not any(secret in shown(outcome) for secret in SECRETS), outcome.result
+    for side in ("before", "after"):
+        assert 'passwd="********"' in outcome.result["diff"][side] and ">********</cookie>" in outcome.result["diff"][side]
+    again = run_module(standby_pair.main, dict(args("vm7", **options), _ansible_diff=True))
+    assert "passwd='s3cret'" in secure_definition(connection, "vm7") and not any(secret in shown(again) for secret in SECRETS)
+
+
+def test_the_module_reads_on_a_read_write_connection(run_module, connection, monkeypatch):
+    """libvirt refuses VIR_DOMAIN_XML_SECURE on a read-only connection."""
+    define(connection, "vm11", s.domain(s.standby() + VNC))
+    opened = []
+    real = libvirt_connection.open_connection
+    monkeypatch.setattr(libvirt_connection, "open_connection", lambda uri, read_only: (
+        opened.append(read_only), real(uri=uri, read_only=read_only))[1])
+    assert not run_module(standby_pair.main, args("vm11")).failed
+    assert opened == [False]
+
+
+def test_every_read_of_a_running_domain_is_secure(run_module, connection, monkeypatch):
+    define(connection, "vm8", s.paired(VNC + s.emulated(bus=8))).create()
+    reads, sent = [], []
+    real = standby_configure.lv.read_xml
+    monkeypatch.setattr(standby_configure.lv, "read_xml", lambda domain, which="persistent", name=None, secure=False: (
+        reads.append((which, secure)), real(domain, which, name=name, secure=secure))[1])
+    monkeypatch.setattr(standby_configure.lv, "update_live_device", lambda _d, xml, name=None, alias=None: sent.append(xml))
+    outcome = run_module(standby_pair.main, args("vm8", standby={"source": "br0", "link_state": "up"}, apply_live=True))
+    assert outcome.result["changed"] and outcome.result["live_changed"] and len(sent) == 1, outcome.result
+    assert ("persistent", True) in reads and ("live", True) in reads and all(secure for _which, secure in reads)
+    assert "passwd='s3cret'" in secure_definition(connection, "vm8") and "s3cret" not in shown(outcome)
+
+
+def test_a_failure_message_is_masked(run_module, connection, monkeypatch):
+    define(connection, "vm9", s.domain(s.standby() + VNC))
+
+    def refuse(_connection, xml, validate=True, name=None):
+        raise standby_configure.LibvirtCollectionError("Could not define domain {0}: XML error near {1}".format(
+            name, xml[xml.index("<graphics"):xml.index("</graphics>")]), result={"xml": xml})
+
+    monkeypatch.setattr(standby_configure.lv, "define", refuse)
+    outcome = run_module(standby_pair.main, args("vm9"))
+    assert outcome.failed and 'passwd="********"' in outcome.result["msg"], outcome.result
+    assert "s3cret" not in shown(outcome)
+
+
+def test_a_definition_that_would_lose_a_secret_is_refused(run_module, connection, monkeypatch):
+    """A bug that masked (or dropped) the password in the desired definition: the module refuses, defines nothing."""
+    define(connection, "vm10", s.domain(s.standby() + VNC))
+    before = secure_definition(connection, "vm10")
+    real = standby_configure.build_present
+
+    def masking_build(root, *rest):
+        desired, facts = real(root, *rest)
+        desired.find("devices/graphics").set("passwd", "********")
+        return desired, facts
+
+    monkeypatch.setattr(standby_configure, "build_present", masking_build)
+    outcome = run_module(standby_pair.main, args("vm10"))
+    assert outcome.failed and "would change or drop the passwd of graphics vnc" in outcome.result["msg"], outcome.result
+    assert outcome.result["msg"].endswith("Nothing was changed.")
+    assert secure_definition(connection, "vm10") == before
