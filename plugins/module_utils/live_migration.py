@@ -123,7 +123,7 @@ class LiveMigration:
         # the destination's VF in its definitions: planned (and shown in check mode) before anything moves
         self.definition_params = self.destination_definitions(source_domain, result)
         if self.fdb is not None:
-            self.fdb.port_bridge_or_fail()  # a wrong port fails before the migration starts
+            self.fdb.port_bridge_or_fail(source_domain)  # a wrong port fails before the migration starts
         if self.check_mode:
             result.update(guest=None, fdb=self.fdb.run(check_mode=True) if self.fdb is not None else None)
             return result

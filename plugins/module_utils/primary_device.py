@@ -91,7 +91,7 @@ class PrimaryDevice:
     def run(self):
         wanted = self.targets()
         if self.fdb is not None:
-            self.fdb.port_bridge_or_fail()  # a wrong port fails here, before anything changes
+            self.fdb.port_bridge_or_fail(self.domain)  # a wrong port fails here, before anything changes
         before = self.snapshot(wanted)
         present = self.options["state"] == "present"
         todo = [where for where in wanted if (before[where] is None) == present]

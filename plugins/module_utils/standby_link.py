@@ -20,7 +20,7 @@ def set_standby_link(domain, params, check_mode, fdb_pin=None):
     whose state is present for ``up`` and absent for ``down``, or None. Returns the module result."""
     up = params["state"] == "up"
     if fdb_pin is not None:
-        fdb_pin.port_bridge_or_fail()  # a wrong port fails before anything changes
+        fdb_pin.port_bridge_or_fail(domain)  # a wrong port fails before anything changes; the guest's tap gives the VLAN
     fdb_result = fdb_pin.run(check_mode=check_mode) if fdb_pin is not None and up else None
     alias = None if params.get("tap") else params["alias"]
     result = domain_devices.set_link_state(domain, params["state"], alias=alias, tap=params.get("tap"), check_mode=check_mode)

@@ -123,7 +123,7 @@ options:
       - Devices that are different on the destination, each put in place of the domain's device with the same alias, in
         the running definition the destination starts (C(VIR_MIGRATE_PARAM_DEST_XML)) and, with O(persistent), in its
         persistent definition (C(VIR_MIGRATE_PARAM_PERSIST_XML)). The typical use is the destination's own VF (another
-        host PCI address, or another hostdev network): with C(<teaming type='transient'>) libvirt plugs that VF on the
+        host PCI address, or another hostdev network); with C(<teaming type='transient'>) libvirt plugs that VF on the
         destination; after the manual dance (the VF unplugged before the migration, so only the persistent definition
         has it) the next cold boot on the destination takes that VF, not the source's.
       - Both definitions are read from the source with the secure data (VNC/SPICE passwords) in their migratable form,
@@ -160,6 +160,10 @@ options:
     description:
       - The source bridge's port for O(fdb_mac) once the guest released its VF, the standby's tap. A port that is not on a
         bridge fails before the migration starts. Requires O(fdb_mac).
+      - On a bridge that filters VLANs (C(vlan_filtering 1)) the entry is in the VLAN of the guest's standby tap (its
+        PVID; the tap is the virtio interface with O(fdb_mac) in the live XML). A port of an Open vSwitch datapath is
+        refused before the migration starts, as Open vSwitch is not supported for the FDB steps (see
+        M(netfailover.standby.fdb_entry)).
     type: str
 seealso:
   - module: netfailover.standby.primary_device

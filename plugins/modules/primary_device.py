@@ -114,6 +114,10 @@ options:
       - The bridge port the entry for O(fdb_mac) must point at once the guest switched paths. With O(state=absent) the
         standby's tap (the VF is gone); with O(state=present) the VF's PF port on the bridge (the VF carries traffic).
       - A port that is not on a bridge fails before anything changes.
+      - On a bridge that filters VLANs (C(vlan_filtering 1)) the entry is in the VLAN of the guest's standby tap (its
+        PVID; the tap is the virtio interface with O(fdb_mac) in the live XML). A port of an Open vSwitch datapath is
+        refused before anything changes, as Open vSwitch is not supported for the FDB steps (see
+        M(netfailover.standby.fdb_entry)).
       - Requires O(fdb_mac).
     type: str
 seealso:
@@ -231,7 +235,7 @@ removal_detected_by:
   sample: DEVICE_REMOVED event
 fdb:
   description:
-    - The FDB switch with O(fdb_mac), as M(netfailover.standby.fdb_entry) returns it (mac, port, bridge, commands,
+    - The FDB switch with O(fdb_mac), as M(netfailover.standby.fdb_entry) returns it (mac, port, bridge, vlan, commands,
       entries_before, entries_after, changed); null without O(fdb_mac) or when the module failed before the switch.
   returned: always
   type: dict

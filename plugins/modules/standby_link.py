@@ -73,6 +73,10 @@ options:
     description:
       - The bridge port the entry for O(fdb_mac) is pinned to while the standby link is up, usually the VF's PF port on
         the standby's bridge. A port that is not on a bridge fails before anything changes. Requires O(fdb_mac).
+      - On a bridge that filters VLANs (C(vlan_filtering 1)) the entry is in the VLAN of the guest's standby tap (its
+        PVID; the tap is the virtio interface with O(fdb_mac) in the live XML). A port of an Open vSwitch datapath is
+        refused before anything changes, as Open vSwitch is not supported for the FDB steps (see
+        M(netfailover.standby.fdb_entry)).
     type: str
 seealso:
   - module: netfailover.standby.guest_failover_info
@@ -136,7 +140,7 @@ link_state:
   sample: up
 fdb:
   description:
-    - The FDB pin with O(fdb_mac), as M(netfailover.standby.fdb_entry) returns it (mac, port, bridge, state, commands,
+    - The FDB pin with O(fdb_mac), as M(netfailover.standby.fdb_entry) returns it (mac, port, bridge, vlan, state, commands,
       entries_before, entries_after, changed); null without O(fdb_mac).
   returned: success
   type: dict

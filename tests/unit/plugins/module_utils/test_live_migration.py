@@ -20,7 +20,10 @@ from ansible_collections.netfailover.standby.tests.unit.plugins.module_utils.tes
     IP,
     LEARNED,
     MAC,
+    OVS_PORT,
+    PF_VLAN_FDB,
     Bridge,
+    vlan_bridge,
 )
 from ansible_collections.netfailover.standby.tests.unit.plugins.fake_libvirt import (
     LAB_COMPLETED,
@@ -458,3 +461,22 @@ def test_destination_devices_with_an_unknown_alias_change_nothing():
     with pytest.raises(LibvirtCollectionError, match="has no device with alias ua-primary7, neither running nor in its persistent"):
         hosts.run(options(destination_devices=[{"alias": "ua-primary7", "xml": DESTINATION_VF}]))
     assert migrate_calls(hosts.source_domain) == [] and hosts.source_domain.active
+
+
+def test_teaming_switches_the_fdb_entry_in_the_vlan_of_the_guests_standby_tap():
+    hosts = Hosts()
+    hosts.source_domain.migrate_result = slow_move(hosts, 1.0)
+    bridge = vlan_bridge(PF_VLAN_FDB)
+    entry = FdbEntry(bridge, MAC, "vnet0", "present", flavour="static", sticky=True, bridge=BRIDGE, ip=IP)
+    result = teaming_run(hosts, Releasing(2), entry, poll_interval=0.5)
+    assert result["fdb"]["vlan"] == 10
+    assert bridge.writes() == [[BRIDGE, "fdb", "replace", MAC, "dev", "vnet0", "master", "static", "sticky", "vlan", "10"]]
+
+
+def test_an_open_vswitch_port_fails_before_the_migration():
+    hosts = Hosts()
+    bridge = Bridge(LEARNED, link=OVS_PORT)
+    entry = FdbEntry(bridge, MAC, "pf0", "present", flavour="static", sticky=True, bridge=BRIDGE, ip=IP)
+    with pytest.raises(LibvirtCollectionError, match="Open vSwitch is not supported for the FDB steps"):
+        LiveMigration(hosts.source, options(), opener=hosts.opener, fdb=entry).run()
+    assert not migrate_calls(hosts.source_domain) and bridge.writes() == []

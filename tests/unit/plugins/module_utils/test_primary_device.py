@@ -18,7 +18,10 @@ from ansible_collections.netfailover.standby.tests.unit.plugins.module_utils.tes
     IP,
     LEARNED,
     MAC,
+    OVS_PORT,
+    PF_VLAN_FDB,
     Bridge,
+    vlan_bridge,
 )
 from ansible_collections.netfailover.standby.tests.unit.plugins.fake_libvirt import (
     PRIMARY_XML,
@@ -433,3 +436,19 @@ def test_detach_without_an_answering_agent_switches_on_device_removed_and_warns(
     assert log.events == ["fdb replace {0} dev pf0 master static sticky".format(MAC)]  # no guest reads
     assert "the FDB entry is switched on DEVICE_REMOVED instead" in device.warnings[0]
     assert result["actions"][-1].endswith("(ua-primary0 is gone)")
+
+
+def test_on_a_vlan_filtering_bridge_the_switch_is_in_the_vlan_of_the_guests_standby_tap():
+    domain = FakeDomain()
+    log = SwitchLog(Guest("standby_only_up", "armed"), vlan_bridge(PF_VLAN_FDB))
+    _device, result = fdb_run(domain, options(), log)  # the VF already attached: switched once the guest enslaved it
+    assert log.events[-1] == "fdb replace {0} dev pf0 master static sticky vlan 10".format(MAC)
+    assert result["fdb"]["vlan"] == 10 and result["fdb"]["entries_after"][0]["vlan"] == 10
+
+
+def test_an_open_vswitch_port_is_refused_before_anything_changes():
+    domain = FakeDomain()
+    log = SwitchLog(Guest("armed"), Bridge(LEARNED, link=OVS_PORT))
+    with pytest.raises(LibvirtCollectionError, match="Open vSwitch is not supported for the FDB steps"):
+        fdb_run(domain, options(state="absent"), log)
+    assert log.events == [] and log.bridge.writes() == [] and "detachDeviceAlias" not in [c[0] for c in domain.calls]

@@ -15,7 +15,10 @@ from ansible_collections.netfailover.standby.tests.unit.plugins.module_utils.tes
     IP,
     LEARNED,
     MAC,
+    OVS_PORT,
+    PF_VLAN_FDB,
     Bridge,
+    vlan_bridge,
 )
 
 pytest.importorskip("libvirt")
@@ -97,3 +100,23 @@ def test_a_port_that_is_no_bridge_port_fails_before_the_link_changes():
     with pytest.raises(LibvirtCollectionError, match="pf0 is not a bridge port"):
         set_standby_link(domain, params("up"), False, fdb_pin=pin(log, "present"))
     assert log.events == []
+
+
+def test_on_a_vlan_filtering_bridge_the_pin_is_in_the_vlan_of_the_guests_standby_tap():
+    domain = FakeDomain(live=domain_xml(link="down"))  # the standby ua-standby0 on vnet0, untagged in VLAN 10
+    log = Ordered(domain, vlan_bridge(PF_VLAN_FDB))
+    up = set_standby_link(domain, params("up"), False, fdb_pin=pin(log, "present"))
+    assert log.events == ["fdb replace", "link up"] and up["fdb"]["vlan"] == 10
+    assert up["fdb"]["commands"] == [[BRIDGE, "fdb", "replace", MAC, "dev", "pf0", "master", "static", "sticky", "vlan", "10"]]
+    down = set_standby_link(domain, params("down"), False, fdb_pin=pin(log, "absent"))
+    assert down["fdb"]["commands"] == [[BRIDGE, "fdb", "del", MAC, "dev", "pf0", "master", "vlan", "10"]]
+    assert down["fdb"]["entries_after"] == [] and log.events[-2:] == ["link down", "fdb del"]
+
+
+@pytest.mark.parametrize("state, check_mode", [("up", False), ("up", True), ("down", False)])
+def test_an_open_vswitch_port_is_refused_before_the_link_changes(state, check_mode):
+    domain = FakeDomain(live=domain_xml(link="down" if state == "up" else "up"))
+    log = Ordered(domain, Bridge(LEARNED, link=OVS_PORT))
+    with pytest.raises(LibvirtCollectionError, match="Open vSwitch is not supported for the FDB steps"):
+        set_standby_link(domain, params(state), check_mode, fdb_pin=pin(log, "present" if state == "up" else "absent"))
+    assert log.events == [] and log.bridge.writes() == []
