@@ -215,13 +215,28 @@ def test_live_migrate_errors_change_nothing(steps):
     expect(steps, "hv1", "armed", "steady")
 
 
+def test_live_migrate_of_a_domain_with_its_vf_is_refused_and_the_domain_stays(steps):
+    """As libvirt refuses to migrate an assigned VF, the lab's hypervisors refuse its emulated one (lab/hooks/qemu)."""
+    result = task(steps, "hv1", "live_migrate", {"name": GUEST, "destination_uri": tcp_uri(steps, "hv2"), "timeout": 120})
+    assert result["failed"] and "cannot migrate a domain with an assigned VF (ua-primary0" in result["msg"], result["msg"]
+    assert result["location"] == "source" and where(steps) == "hv1"
+    assert GUEST not in steps.command("hv2", "virsh", "list", "--all", "--name")["stdout"].split()
+    expect(steps, "hv1", "armed", "steady")
+
+
 def test_live_migrate_timeout_aborts_and_the_domain_stays(steps):
+    ok(task(steps, "hv1", "standby_link", {"name": GUEST, "state": "up", "verify_states": ["armed"]}))
+    ok(task(steps, "hv1", "primary_device", {"name": GUEST, "alias": "ua-primary0", "state": "absent", "timeout": 30,
+                                             "verify_states": ["standby_only_up"]}))
     result = task(steps, "hv1", "live_migrate", {"name": GUEST, "destination_uri": tcp_uri(steps, "hv2"), "bandwidth": 1,
                                                  "timeout": 8})
     assert result["failed"] and "did not finish within 8 s; the module aborted it" in result["msg"]
     assert result["location"] == "source" and result["msg"].endswith("The domain still runs on the source (qemu:///system).")
     assert where(steps) == "hv1"
-    expect(steps, "hv1", "armed", "steady")
+    expect(steps, "hv1", "standby_only_up")
+    ok(task(steps, "hv1", "primary_device", {"name": GUEST, "alias": "ua-primary0", "state": "present", "xml": primary_xml(steps),
+                                             "timeout": 30, "expect_states": ["armed"]}))
+    ok(task(steps, "hv1", "standby_link", {"name": GUEST, "state": "down", "verify_states": ["steady"]}))
 
 
 def test_dance_hv1_to_hv2_managed(steps):
