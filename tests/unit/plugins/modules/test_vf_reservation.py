@@ -1,0 +1,99 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 netfailover.standby contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""vf_reservation through its main(): the first free VF of a PF on a fake sysfs tree, with the domains of libvirt's
+test:///default that use VFs and a reservation folder; idempotent, race-safe, and nothing made when nothing is free."""
+
+import os
+
+import pytest
+
+from ansible_collections.netfailover.standby.plugins.module_utils import sriov
+from ansible_collections.netfailover.standby.plugins.modules import vf_reservation
+from ansible_collections.netfailover.standby.tests.unit.plugins import sriov_host as host
+
+libvirt = pytest.importorskip("libvirt")
+
+
+@pytest.fixture
+def on_host(tmp_path):
+    """The fake host of sriov_host: VF 0 of enp59s0f0 is free, 1-3 are used by domains, 4 is free with a stale MAC,
+    5 is reserved for vm2, 6 and 7 are free (the test driver allocates nothing from the pool)."""
+    connection = libvirt.open(host.TEST_URI)
+    remove = host.define_host(connection)
+    yield {"uri": host.TEST_URI, "sysfs_root": host.build_sysfs(tmp_path / "sys"),
+           "directory": host.build_reservations(tmp_path / "locks")}
+    remove()
+    connection.close()
+
+
+def reserved(directory):
+    return sriov.reservations(directory)
+
+
+def test_reserves_the_first_free_vf_once(run_module, on_host):
+    first = run_module(vf_reservation.main, dict(on_host, pf=host.PF, vm="vm1"))
+    assert not first.failed and first.result["changed"]
+    assert (first.result["address"], first.result["pf"], first.result["vf"]) == (host.VFS[0], host.PF, 0)
+    assert reserved(on_host["directory"]) == {host.VFS[0]: "vm1", host.VFS[5]: "vm2"}
+    again = run_module(vf_reservation.main, dict(on_host, pf=host.PF, vm="vm1"))
+    assert again.result["changed"] is False and again.result["address"] == host.VFS[0]
+    held = run_module(vf_reservation.main, dict(on_host, pf=host.PF, vm="vm2"))  # vm2 keeps the VF it holds
+    assert held.result["changed"] is False and held.result["address"] == host.VFS[5]
+
+
+def test_runs_at_once_get_different_vfs(run_module, on_host):
+    addresses = [run_module(vf_reservation.main, dict(on_host, pf=host.PF, vm=vm)).result["address"] for vm in ("vm1", "vm3", "vm4")]
+    assert addresses == [host.VFS[0], host.VFS[4], host.VFS[6]]  # 1-3 used by domains, 5 reserved for vm2
+
+
+def test_a_vf_taken_by_another_run_meanwhile_is_skipped(run_module, on_host, monkeypatch):
+    """Both runs read the reservations before either made one: mkdir decides, the second run takes the next VF."""
+    directory = on_host["directory"]
+    stale_view = dict(reserved(directory))
+    os.mkdir(os.path.join(directory, "vf-" + host.VFS[0]))  # the other run's mkdir, after this run's read
+    monkeypatch.setattr(sriov, "reservations", lambda _directory: dict(stale_view))
+    result = run_module(vf_reservation.main, dict(on_host, pf=host.PF, vm="vm1"))
+    assert result.result["address"] == host.VFS[4]
+
+
+def test_check_mode_reserves_nothing(run_module, on_host):
+    result = run_module(vf_reservation.main, dict(on_host, pf=host.PF, vm="vm1", _ansible_check_mode=True))
+    assert result.result["changed"] and result.result["address"] == host.VFS[0]
+    assert reserved(on_host["directory"]) == {host.VFS[5]: "vm2"}
+
+
+def test_no_free_vf_is_a_clear_error_that_makes_nothing(run_module, on_host):
+    for vm in ("a", "b", "c", "d"):  # VFs 0, 4, 6, 7
+        assert not run_module(vf_reservation.main, dict(on_host, pf=host.PF, vm=vm)).failed
+    before = reserved(on_host["directory"])
+    result = run_module(vf_reservation.main, dict(on_host, pf=host.PF, vm="vm9"))
+    assert result.failed
+    message = result.result["msg"]
+    assert message.startswith("No free VF on enp59s0f0 for vm9: 0000:3b:02.0 (vf 0: reserved for a);")
+    assert "0000:3b:02.1 (vf 1: used by db1, db2)" in message and "0000:3b:02.5 (vf 5: reserved for vm2)" in message
+    assert message.endswith("Nothing was changed.")
+    assert reserved(on_host["directory"]) == before
+
+
+@pytest.mark.parametrize("pf, message", [
+    ("enp59s0f1", "enp59s0f1 has SR-IOV disabled: 0 of its 64 VFs are enabled"),
+    ("eno1", "eno1 is not an SR-IOV PF"),
+    ("pf0", "pf0 is not an SR-IOV PF: it is not a PCI device"),
+])
+def test_a_pf_without_vfs_is_refused(run_module, on_host, pf, message):
+    result = run_module(vf_reservation.main, dict(on_host, pf=pf, vm="vm1"))
+    assert result.failed and message in result.result["msg"]
+    assert reserved(on_host["directory"]) == {host.VFS[5]: "vm2"}
+
+
+def test_release_removes_only_the_vms_reservations(run_module, on_host):
+    run_module(vf_reservation.main, dict(on_host, pf=host.PF, vm="vm1"))
+    check = run_module(vf_reservation.main, dict(on_host, vm="vm1", state="absent", _ansible_check_mode=True))
+    assert check.result["changed"] and check.result["released"] == [host.VFS[0]]
+    assert host.VFS[0] in reserved(on_host["directory"])
+    released = run_module(vf_reservation.main, dict(on_host, vm="vm1", state="absent"))
+    assert released.result["changed"] and released.result["released"] == [host.VFS[0]]
+    assert reserved(on_host["directory"]) == {host.VFS[5]: "vm2"}
+    assert run_module(vf_reservation.main, dict(on_host, vm="vm1", state="absent")).result["changed"] is False
