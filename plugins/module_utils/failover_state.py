@@ -5,15 +5,17 @@
 
 """The guest's net_failover state machine (states G0..G8 of failover-facts.md section 1.8).
 
-Pure Python: classify a topology from guest_topology, check transitions, describe the two
-migration dances as data, and verify an observed state in operator terms.
+Pure Python: classify a topology from guest_topology, each failover pair on its own (master, standby and primary
+joined by MAC), check transitions, describe the two migration dances as data, and verify the observed states in
+operator terms. NICs of other MACs belong to no pair: they never make a pair's state.
 """
 
 from __future__ import annotations
 
 import enum
 from collections import namedtuple
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from typing import Optional
 
 from ansible_collections.netfailover.standby.plugins.module_utils.guest_topology import describe_failover_roles
@@ -43,7 +45,7 @@ STATE_INFO = {
     S.ARMED: StateInfo('G4', 'primary', 'primary', True, 'the primary carries traffic, the standby link is up (armed)'),
     S.PRIMARY_NO_CARRIER: StateInfo('G5', 'standby', 'none', True, 'primary enslaved without carrier: TX on the standby, RX blind spot'),
     S.BOTH_DOWN: StateInfo('G6', 'none', 'none', False, 'neither slave can transmit: outage'),
-    S.PRIMARY_NOT_ENSLAVED: StateInfo('G7', 'standby', 'standby', None, 'a VF-like NIC is present but not enslaved'),
+    S.PRIMARY_NOT_ENSLAVED: StateInfo('G7', 'standby', 'standby', None, "a NIC with the pair's MAC is present but not enslaved"),
     S.MASTER_ADMIN_DOWN: StateInfo('G8', 'none', 'none', False, 'the failover master is administratively down'),
 }
 
@@ -85,7 +87,8 @@ def xmit_ready(netdev):
 
 
 @dataclass
-class Classification:
+class Classification:  # pylint: disable=too-many-instance-attributes
+    """The state of one failover pair (master, standby, primary joined by ``mac``), or of a guest without one."""
     state: GuestState
     master: Optional[str] = None
     standby: Optional[str] = None
@@ -93,6 +96,7 @@ class Classification:
     orphans: tuple = ()
     problems: tuple = ()
     facts: dict = field(default_factory=dict)
+    mac: Optional[str] = None
 
     @property
     def outage(self):
@@ -101,8 +105,14 @@ class Classification:
 
     def as_dict(self):
         return {'state': self.state.value, 'code': STATE_INFO[self.state].code, 'outage': self.outage,
-                'description': STATE_INFO[self.state].description, 'master': self.master, 'standby': self.standby,
+                'description': STATE_INFO[self.state].description, 'mac': self.mac, 'master': self.master, 'standby': self.standby,
                 'primary': self.primary, 'orphans': list(self.orphans), 'problems': list(self.problems), 'facts': self.facts}
+
+    def summary(self):
+        """The pair's entry in a module's ``pairs`` result."""
+        return {'mac': self.mac, 'master': self.master, 'standby': self.standby, 'primary': self.primary, 'state': self.state.value,
+                'code': STATE_INFO[self.state].code, 'outage': self.outage, 'orphans': list(self.orphans),
+                'problems': list(self.problems)}
 
 
 def is_outage(state_or_classification):
@@ -142,42 +152,107 @@ def _slave_problems(netdevs, pair):
         problems.append(f"the primary {primary['name']} has permanent MAC {primary['perm_address']}, the failover master has {master['address']}")
     if primary:
         for name in pair['orphans']:
-            if netdevs[name]['address'] == master['address']:
-                problems.append(f"NIC {name} has the failover master's MAC {master['address']} but is not enslaved (a second primary?)")
+            problems.append(f"NIC {name} has the failover master's MAC {master['address']} but is not enslaved (a second primary?)")
     return problems
 
 
-def classify(topology, master=None, ignore=()):
-    """Classify a topology into a GuestState. `master` picks a pair when the guest has several;
-    `ignore` names NICs known to be unrelated (e.g. a management PCI NIC) so they are not taken for a VF."""
+def _guest_facts(topology, roles):
+    """What every classification of one guest carries: its host name, failover masters, plain virtio NICs, unrelated NICs."""
     netdevs = topology['netdevs']
-    roles = describe_failover_roles(topology, ignore)
-    pairs = [p for p in roles['pairs'] if master in (None, p['master'])]
-    facts = {'hostname': topology.get('hostname'), 'failover_masters': [p['master'] for p in roles['pairs']],
-             'virtio_nics': [{'name': n, 'address': netdevs[n]['address'], 'standby_feature': netdevs[n]['standby_feature']}
-                             for n in roles['virtio_nics']]}
-    if not pairs:
-        problems = [f"STANDBY (virtio feature bit 62) is not negotiated on {n['name']}" for n in facts['virtio_nics'] if not n['standby_feature']]
-        if master:
-            problems.append(f'no failover master named {master}')
-        return Classification(S.NOT_NEGOTIATED, problems=tuple(problems), facts=facts)
-    pair = pairs[0]
+    return {'hostname': topology.get('hostname'), 'failover_masters': [p['master'] for p in roles['pairs']],
+            'virtio_nics': [{'name': n, 'address': netdevs[n]['address'], 'standby_feature': netdevs[n]['standby_feature']}
+                            for n in roles['virtio_nics']],
+            'unrelated': [_nic_facts(netdevs[n]) for n in roles['unrelated']]}
+
+
+def _classify_pair(netdevs, pair, guest_facts):
     problems = _slave_problems(netdevs, pair)
-    if len(pairs) > 1:
-        problems.insert(0, f"the guest has {len(pairs)} failover masters ({', '.join(facts['failover_masters'])}); classified {pair['master']}")
     m_nd, s_nd, p_nd = (netdevs.get(pair[role] or '') for role in ('master', 'standby', 'primary'))
-    facts.update({
-        'master': _nic_facts(m_nd), 'standby': _nic_facts(s_nd), 'primary': _nic_facts(p_nd),
-        'orphans': [_nic_facts(netdevs[o]) for o in pair['orphans']],
-        'standby_ready': xmit_ready(s_nd), 'primary_ready': xmit_ready(p_nd), 'master_tx_dropped': m_nd['tx_dropped'],
-    })
+    facts = dict(guest_facts, mac=pair['mac'], master=_nic_facts(m_nd), standby=_nic_facts(s_nd), primary=_nic_facts(p_nd),
+                 orphans=[_nic_facts(netdevs[o]) for o in pair['orphans']], standby_ready=xmit_ready(s_nd),
+                 primary_ready=xmit_ready(p_nd), master_tx_dropped=m_nd['tx_dropped'])
     if m_nd['admin_up'] is False:
         state = S.MASTER_ADMIN_DOWN
     elif p_nd is None and pair['orphans']:
         state = S.PRIMARY_NOT_ENSLAVED
     else:
         state = _SLAVE_STATES[(p_nd is not None, xmit_ready(p_nd), xmit_ready(s_nd))]
-    return Classification(state, pair['master'], pair['standby'], pair['primary'], tuple(pair['orphans']), tuple(problems), facts)
+    return Classification(state, pair['master'], pair['standby'], pair['primary'], tuple(pair['orphans']), tuple(problems), facts,
+                          pair['mac'])
+
+
+def _no_pair(guest_facts, roles, mac=None, master=None):
+    """not_negotiated: the guest has no failover master (with ``mac``: none with that MAC; with ``master``: none of that name)."""
+    nics = [n for n in guest_facts['virtio_nics'] if mac is None or n['address'] == mac]
+    problems = [f"STANDBY (virtio feature bit 62) is not negotiated on {n['name']}" for n in nics if not n['standby_feature']]
+    if master:
+        problems.append(f'no failover master named {master}')
+    if mac and not nics and roles['pairs']:
+        problems.append('the failover pairs of the guest: ' + ', '.join(f"{p['master']} ({p['mac']})" for p in roles['pairs']))
+    return Classification(S.NOT_NEGOTIATED, problems=tuple(problems), facts=dict(guest_facts, virtio_nics=nics, mac=mac), mac=mac)
+
+
+def normalise_macs(macs):
+    """Lower-case MACs without repeats, in the given order; None for none (every pair)."""
+    return list(dict.fromkeys(mac.strip().lower() for mac in macs)) if macs else None
+
+
+def classify_pairs(topology, macs=None, ignore=()):
+    """Classify each failover pair of the guest on its own: {MAC: Classification}, in the order of the masters' names.
+
+    A pair is a failover master, its standby and its primary, joined by the master's MAC; a NIC with that MAC (or permanent
+    MAC) that is not enslaved is the pair's orphan (primary_not_enslaved). NICs of other MACs belong to no pair and are
+    listed as ``unrelated`` in the facts. With ``macs`` only those pairs, in that order; a MAC the guest has no failover
+    master for is not_negotiated. A guest without any failover master gives {} (see classify). ``ignore`` names NICs that
+    are never taken for an orphan.
+    """
+    roles = describe_failover_roles(topology, ignore)
+    guest_facts = _guest_facts(topology, roles)
+    found = {}
+    for pair in roles['pairs']:
+        key = pair['mac'] or pair['master']
+        if key in found:
+            first = found[key]
+            found[key] = replace(first, problems=first.problems + (
+                f"the failover masters {first.master} and {pair['master']} have the same MAC {key}: only {first.master} is classified",))
+            continue
+        found[key] = _classify_pair(topology['netdevs'], pair, guest_facts)
+    wanted = normalise_macs(macs)
+    if wanted is None:
+        return found
+    return {mac: found[mac] if mac in found else _no_pair(guest_facts, roles, mac=mac) for mac in wanted}
+
+
+# How far a pair is from the steady state, least first: the order headline() uses on a tie of the rest.
+SEVERITY = (S.STEADY, S.ARMED, S.STANDBY_ONLY_UP, S.PRIMARY_NO_CARRIER, S.PRIMARY_NOT_ENSLAVED, S.NOT_NEGOTIATED,
+            S.STANDBY_ONLY_DOWN, S.BOTH_DOWN, S.MASTER_ADMIN_DOWN)
+
+
+def headline(classifications, expected_states=None):
+    """The classification that speaks for several pairs (a module's top-level ``state``): the pair furthest from
+    ``expected_states``. A pair not in them comes before one that is, an outage before a working path, then the order of
+    SEVERITY; the first pair on a tie. None when there is none."""
+    wanted = _as_states(expected_states) if expected_states else ()
+    chosen, chosen_key = None, None
+    for classification in classifications:
+        key = (bool(wanted) and classification.state not in wanted, classification.outage, SEVERITY.index(classification.state))
+        if chosen is None or key > chosen_key:
+            chosen, chosen_key = classification, key
+    return chosen
+
+
+def classify(topology, master=None, ignore=(), macs=None):
+    """Classify a topology into one Classification: the only pair's, or with several the least healthy (headline).
+
+    ``master`` (a master's name) or ``macs`` pick pairs; ``ignore`` names NICs that are never taken for a VF. A guest with
+    no failover master (or none picked) is not_negotiated. Use classify_pairs for every pair."""
+    pairs = classify_pairs(topology, macs, ignore)
+    if master:
+        pairs = {mac: c for mac, c in pairs.items() if c.master == master}
+    if pairs:
+        return headline(pairs.values())
+    roles = describe_failover_roles(topology, ignore)
+    return _no_pair(_guest_facts(topology, roles), roles, master=master)
 
 
 # ---- Operator messages, one builder per observed state --------------------------------------------
@@ -195,19 +270,29 @@ def _msg_not_negotiated(c, _ctx):
     if nics:
         return (f"{', '.join(n['name'] for n in nics)} negotiated STANDBY but no failover master exists: "
                 "net_failover did not create it; check the guest's dmesg for 'failover'")
+    if c.mac:
+        return (f"the guest has no failover master and no virtio-net NIC with MAC {c.mac}: check the MAC (the standby's, "
+                'as in the domain definition)')
     return 'the guest has no failover master and no virtio-net NIC: STANDBY mode needs a virtio-net NIC'
 
 
 def _msg_orphan(orphan, master):
-    name, mac, m_name, m_mac = orphan['name'], orphan['address'], master['name'], master['address']
-    if m_mac not in (mac, orphan['perm_address']):
-        return (f'NIC {name} has MAC {mac}, the failover master {m_name} has {m_mac}: '
-                'the VF was not enslaved; set the VF MAC on the PF before attaching it')
+    name, m_name, m_mac = orphan['name'], master['name'], master['address']
     if orphan['subsystem'] != 'pci':
         return (f"NIC {name} has the failover master {m_name}'s MAC {m_mac} but sits on the {orphan['subsystem']} bus: "
                 'net_failover only takes a PCI device as primary')
     return (f"NIC {name} has the failover master {m_name}'s MAC {m_mac} but was not enslaved: its permanent MAC (ethtool -P) "
             "may differ (a MAC set inside the guest does not count) or the MTU/VLAN checks failed; check the guest's dmesg for 'failover'")
+
+
+def _hint_unrelated(c):
+    """For a pair without a primary: the PCI NICs of other MACs, in case one is its VF attached with a wrong MAC."""
+    if c.state not in (S.STANDBY_ONLY_UP, S.STANDBY_ONLY_DOWN) or not c.master:
+        return ''
+    return ''.join(
+        f"; NIC {nic['name']} has MAC {nic['address']}, the failover master {c.master} has {c.mac}, so it belongs to no failover "
+        f"pair: if it is the VF attached for {c.master}, the VF was not enslaved; set the VF MAC on the PF before attaching it"
+        for nic in c.facts.get('unrelated') or () if nic['subsystem'] == 'pci')
 
 
 def _msg_primary_not_enslaved(c, _ctx):
@@ -249,7 +334,7 @@ _MESSAGES = {
                              f"the primary can be removed, or set the standby link down (virsh domif-setlink {ctx['domain']} {ctx['tap']} down)"),
 }
 
-Verification = namedtuple('Verification', 'ok state message problems classification')
+Verification = namedtuple('Verification', 'ok state message problems classification pairs', defaults=(None,))
 
 
 def _as_states(expected):
@@ -258,21 +343,61 @@ def _as_states(expected):
     return tuple(GuestState(state) for state in expected)
 
 
-def verify(topology_or_classification, expected_states, domain='DOMAIN', tap='TAP'):
-    """Check the guest is in one of expected_states; the message says what is wrong and what to do."""
-    c = topology_or_classification
-    if not isinstance(c, Classification):
-        c = classify(c)
+def _checked(subject, macs, ignore):
+    """The classifications verify() checks: one per pair, or the guest's own when it has no failover pair."""
+    if isinstance(subject, Classification):
+        return [subject]
+    if 'netdevs' in subject:  # a topology
+        return list(classify_pairs(subject, macs, ignore).values()) or [classify(subject, ignore=ignore)]
+    if not subject:
+        raise ValueError('verify() needs a topology, a Classification or a non-empty {mac: Classification}')
+    return list(subject.values())
+
+
+def _pair_name(c):
+    return f'{c.master} ({c.mac})' if c.master else f'MAC {c.mac}'
+
+
+def _text(c, domain, tap, several):
+    """The state's message for one pair; ``tap`` may map MACs to the standbys' taps (a single tap names one pair's)."""
+    tap = tap.get(c.mac, 'TAP') if isinstance(tap, Mapping) else ('TAP' if several else tap)
+    return _MESSAGES[c.state](c, {'domain': domain, 'tap': tap})
+
+
+def verify(subject, expected_states, domain='DOMAIN', tap='TAP', macs=None, ignore=()):
+    """Check that every failover pair is in one of expected_states; the message says what is wrong and what to do.
+
+    ``subject``: a topology (every pair, or the pairs of ``macs``; a guest without a failover pair is checked as
+    not_negotiated), a Classification (one pair), or a {mac: Classification} from classify_pairs. The message names every
+    pair that is not as expected. ``state`` and ``classification`` are the headline pair's (see headline); ``pairs`` maps
+    the MACs checked to their classifications.
+    """
     wanted = _as_states(expected_states)
-    text = _MESSAGES[c.state](c, {'domain': domain, 'tap': tap})
-    ok = c.state in wanted
-    if ok:
-        message = f'the guest on {c.facts.get("hostname")} is {c.state.value} as expected: {text}'
+    checked = _checked(subject, macs, ignore)
+    lead = headline(checked, wanted)
+    pairs = {c.mac: c for c in checked if c.mac or c.master}
+    bad = [c for c in checked if c.state not in wanted]
+    expected = ' or '.join(s.value for s in wanted)
+    host = lead.facts.get('hostname')
+    if len(checked) == 1:
+        text = _text(lead, domain, tap, False)
+        if bad:
+            message = f'expected {expected} but the guest on {host} is {lead.state.value}: {text}{_hint_unrelated(lead)}'
+        else:
+            message = f'the guest on {host} is {lead.state.value} as expected: {text}'
+        problems = lead.problems
     else:
-        message = f'expected {" or ".join(s.value for s in wanted)} but the guest on {c.facts.get("hostname")} is {c.state.value}: {text}'
-    if c.problems:
-        message += '; also: ' + '; '.join(c.problems)
-    return Verification(ok, c.state, message, c.problems, c)
+        good = ', '.join(f'{_pair_name(c)} is {c.state.value}' for c in checked if c.state in wanted)
+        if bad:
+            message = f'expected {expected} but on the guest on {host} ' + '; '.join(
+                f'the pair {_pair_name(c)} is {c.state.value}: {_text(c, domain, tap, True)}{_hint_unrelated(c)}' for c in bad)
+            message += f'; as expected: {good}' if good else ''
+        else:
+            message = f'every failover pair of the guest on {host} is as expected ({expected}): {good}'
+        problems = tuple(f'{_pair_name(c)}: {problem}' for c in checked for problem in c.problems)
+    if problems:
+        message += '; also: ' + '; '.join(problems)
+    return Verification(not bad, lead.state, message, tuple(problems), lead, pairs)
 
 
 # ---- The migration dances ----------------------------------------------------------------------
@@ -336,10 +461,10 @@ def expected_after(variant, step):
     return get_step(variant, step).after
 
 
-def ready_for(variant, step, topology_or_classification, domain='DOMAIN', tap='TAP'):
-    """Verify the guest is in a state the step may start from; the step's precondition explains a refusal."""
+def ready_for(variant, step, subject, domain='DOMAIN', tap='TAP', macs=None):
+    """Verify every pair (or those of ``macs``) is in a state the step may start from; the step's precondition explains a refusal."""
     found = get_step(variant, step)
-    result = verify(topology_or_classification, found.before, domain, tap)
+    result = verify(subject, found.before, domain, tap, macs=macs)
     if result.ok or not found.precondition:
         return result
     return result._replace(message=f'{step} needs: {found.precondition}; {result.message}')

@@ -9,10 +9,14 @@ from __future__ import annotations
 import time
 
 from ansible_collections.netfailover.standby.plugins.module_utils import guest_agent
+from ansible_collections.netfailover.standby.plugins.module_utils.domain_xml import valid_mac
 from ansible_collections.netfailover.standby.plugins.module_utils.failover_state import (
     PRIMARY_ENSLAVED_STATES,
     GuestState,
     classify,
+    classify_pairs,
+    headline,
+    normalise_macs,
     verify,
 )
 from ansible_collections.netfailover.standby.plugins.module_utils.guest_topology import (
@@ -43,16 +47,31 @@ def local_reader(sysfs_root="/sys/class/net"):
     return lambda: read_local_topology(sysfs_root)
 
 
-def observe(read, expect=None, timeout=0.0, interval=0.5, classify_options=None,
-            clock=time.monotonic, sleep=time.sleep, domain="DOMAIN", tap="TAP", on_classified=None):
-    """Read and classify the topology, polling until it is in one of ``expect`` or ``timeout`` passes.
+def checked_macs(macs, option="macs"):
+    """The MACs of the pairs to check (lower case), None for every pair; a malformed MAC fails before anything is read."""
+    wanted = normalise_macs(macs)
+    bad = [mac for mac in wanted or () if not valid_mac(mac)]
+    if bad:
+        raise LibvirtCollectionError("{0}: {1} is not a unicast MAC address. Give the MAC of a failover pair (its standby's, as "
+                                     "in the domain definition), for example 52:54:00:6c:00:01.".format(option, ", ".join(bad)))
+    return wanted
 
-    ``on_classified(classification)`` is called after every read (a step that must act the moment the guest
-    changes, for example re-pointing the bridge's FDB entry once the guest enslaved a VF).
-    Returns the module result. Raises LibvirtCollectionError with the operator diagnostic (and the
-    last observation as its partial result) when the expected state does not come.
+
+def observe(read, expect=None, timeout=0.0, interval=0.5, classify_options=None,
+            clock=time.monotonic, sleep=time.sleep, domain="DOMAIN", tap="TAP", on_classified=None, macs=None):
+    """Read and classify the topology, polling until every failover pair (or each pair of ``macs``) is in one of
+    ``expect``, or ``timeout`` passes.
+
+    ``classify_options``: ``ignore`` (NICs never taken for a VF) and ``master`` (one pair by its master's name).
+    ``on_classified(classification)`` is called after every read with the headline pair's classification (a step that
+    must act the moment the guest changes, for example re-pointing the bridge's FDB entry once the guest enslaved a VF).
+    Returns the module result: ``state`` and ``failover`` are the headline pair's (the one pair, or the one furthest from
+    ``expect``, see failover_state.headline), ``pairs`` has one entry per pair. Raises LibvirtCollectionError with the
+    operator diagnostic (and the last observation as its partial result) when the expected states do not come.
     """
-    classify_options = classify_options or {}
+    options = dict(classify_options or {})
+    ignore, master = tuple(options.get("ignore") or ()), options.get("master")
+    macs = checked_macs(macs if macs is not None else options.get("macs"))
     started = clock()
     reads = 0
     while True:
@@ -68,10 +87,14 @@ def observe(read, expect=None, timeout=0.0, interval=0.5, classify_options=None,
             continue
         reads += 1
         read_seconds = clock() - read_started
-        classification = classify(topology, **classify_options)
+        pairs = classify_pairs(topology, macs=macs, ignore=ignore)
+        if master:
+            pairs = {mac: c for mac, c in pairs.items() if c.master == master}
+        # a guest without a (picked) failover pair: its own classification, not_negotiated
+        classification = headline(pairs.values(), expect) if pairs else classify(topology, master=master, ignore=ignore)
         if on_classified is not None:
             on_classified(classification)
-        verification = verify(classification, expect, domain=domain, tap=tap) if expect else None
+        verification = verify(pairs or classification, expect, domain=domain, tap=tap) if expect else None
         done = verification is None or verification.ok
         if done or clock() - started >= timeout:
             break
@@ -80,6 +103,7 @@ def observe(read, expect=None, timeout=0.0, interval=0.5, classify_options=None,
         "changed": False,
         "state": classification.state.value,
         "failover": classification.as_dict(),
+        "pairs": [pair.summary() for pair in pairs.values()],
         "topology": topology,
         "reads": reads,
         "last_read_seconds": round(read_seconds, 3),
@@ -94,15 +118,16 @@ def observe(read, expect=None, timeout=0.0, interval=0.5, classify_options=None,
 
 
 class ReleaseWatch:
-    """Tells, cheaply enough to ask every few tens of milliseconds, whether the guest has let go of its primary.
+    """Tells, cheaply enough to ask every few tens of milliseconds, whether the guest has let go of its primaries.
 
-    One full read of the topology names the enslaved primary's netdev; afterwards each check is a single
-    guest-network-get-interfaces call (no process in the guest): the primary is released once its netdev is gone,
-    which is when net_failover stops taking frames through it. ``primary`` is None when the first read found no
-    enslaved primary (or failed): then the watch never fires and the caller relies on DEVICE_REMOVED.
+    One full read of the topology names the enslaved primaries' netdevs, one per failover pair (or per pair of ``macs``);
+    afterwards each check is a single guest-network-get-interfaces call (no process in the guest): the primaries are
+    released once all their netdevs are gone, which is when net_failover stops taking frames through them.
+    ``primaries`` is empty (and ``primary`` None) when the first read found no enslaved primary (or failed): then the
+    watch never fires and the caller relies on DEVICE_REMOVED. ``primary`` names them all, comma-separated.
     """
 
-    def __init__(self, domain, reader_factory=None, lister=None, clock=time.monotonic):
+    def __init__(self, domain, reader_factory=None, lister=None, clock=time.monotonic, macs=None):
         self.domain = domain
         self.lister = lister or guest_agent.netdev_names
         self.clock = clock
@@ -111,12 +136,14 @@ class ReleaseWatch:
         self.slowest_check_seconds = 0.0
         self.last_error = None
         self.released_names = None  # the guest's netdevs when the release was seen
+        self.primaries, self.primary = [], None
         try:
-            classification = classify((reader_factory or agent_reader)(domain)())
+            pairs = classify_pairs((reader_factory or agent_reader)(domain)(), macs=normalise_macs(macs))
         except LibvirtCollectionError as error:
-            self.primary, self.last_error = None, error.message
+            self.last_error = error.message
             return
-        self.primary = classification.primary if classification.state in PRIMARY_ENSLAVED_STATES else None
+        self.primaries = [c.primary for c in pairs.values() if c.state in PRIMARY_ENSLAVED_STATES and c.primary]
+        self.primary = ", ".join(self.primaries) or None
 
     def _netdevs(self):
         """One listing of the guest's netdevs; None when the agent did not answer (a busy agent while the guest unplugs
@@ -133,10 +160,10 @@ class ReleaseWatch:
             self.slowest_check_seconds = max(self.slowest_check_seconds, round(self.clock() - started, 3))
 
     def released(self):
-        if self.primary is None:
+        if not self.primaries:
             return False
         names = self._netdevs()
-        if names is None or self.primary in names:
+        if names is None or any(primary in names for primary in self.primaries):
             return False
         self.released_names = names
         return True
@@ -161,12 +188,13 @@ VERIFY_ARGUMENT_SPEC = {
 }
 
 
-def verify_after_change(domain, params, check_mode, result, what="the change", reader_factory=None):
+def verify_after_change(domain, params, check_mode, result, what="the change", reader_factory=None, macs=None):
     """The guest check a step module runs after its change (options of the guest_verify doc fragment).
 
-    Sets ``result["guest"]`` to the observation (None when no states were asked for, or in check mode, where
-    nothing changed). Raises LibvirtCollectionError, carrying ``result``, saying what was done and what the
-    guest shows instead.
+    Every failover pair of the guest must reach one of verify_states, or each pair of ``macs`` (the pair the step
+    changed, when the guest has several). Sets ``result["guest"]`` to the observation (None when no states were asked
+    for, or in check mode, where nothing changed). Raises LibvirtCollectionError, carrying ``result``, saying what was
+    done and what the guest shows instead.
     """
     result["guest"] = None
     expect = params.get("verify_states") or []
@@ -175,7 +203,7 @@ def verify_after_change(domain, params, check_mode, result, what="the change", r
     name = domain.name()
     try:
         observation = observe((reader_factory or agent_reader)(domain), expect=expect, timeout=params["verify_timeout"], interval=0.25,
-                              domain=name)
+                              domain=name, macs=macs)
     except LibvirtCollectionError as error:
         result["guest"] = guest_summary(error.result) if error.result else None
         raise LibvirtCollectionError(
@@ -187,5 +215,5 @@ def verify_after_change(domain, params, check_mode, result, what="the change", r
 
 def guest_summary(observation):
     """The part of an observation a step module returns as ``guest``."""
-    keys = ("state", "message", "failover", "reads", "elapsed_seconds")
+    keys = ("state", "message", "failover", "pairs", "reads", "elapsed_seconds")
     return {key: observation.get(key) for key in keys}

@@ -201,12 +201,13 @@ def read_local_topology(sysfs_root=DEFAULT_SYSFS_ROOT):
 
 
 def describe_failover_roles(topology, ignore=()):
-    """Find failover masters with their standby, primary and orphan NICs.
+    """Find the failover pairs: each master with its standby, primary and orphan NICs, joined by MAC.
 
-    A master is a virtio_net netdev with no master of its own that has slaves. The standby shares
-    the master's device (or has phys_port_name 'sby'); the other slave is the primary. An orphan is
-    a NIC with a device that is neither a master nor a slave and either carries a master's MAC or
-    is an unenslaved PCI NIC (a VF that failed to enslave; list unrelated PCI NICs in `ignore`).
+    A master is a virtio_net netdev with no master of its own that has slaves; its MAC names the pair. The standby
+    shares the master's device (or has phys_port_name 'sby'); the other slave is the primary. An orphan of a pair is a
+    NIC with a device that is neither a master nor a slave and carries the pair's MAC as its MAC or its permanent MAC
+    (a VF that failed to enslave). Every other NIC with a device belongs to no pair: it is listed as unrelated, never
+    taken for a VF (a management NIC, a second VF of another MAC). ``ignore`` names NICs that are never orphans.
     """
     netdevs = topology['netdevs']
     slaves_of = {}
@@ -222,26 +223,25 @@ def describe_failover_roles(topology, ignore=()):
     enslaved = set()
     for name in masters:
         enslaved.update(slaves_of[name])
-    candidates = [
-        name for name, nd in sorted(netdevs.items())
-        if name != 'lo' and name not in ignore and name not in masters and name not in enslaved and nd['device']]
+    free = [name for name, nd in sorted(netdevs.items())
+            if name != 'lo' and name not in masters and name not in enslaved and nd['device']]
     pairs = []
     for name in masters:
         master = netdevs[name]
+        mac = master['address']
         slaves = sorted(s for s in slaves_of[name] if s in netdevs)
         standby = next((s for s in slaves if netdevs[s]['device'] == master['device']), None) or \
             next((s for s in slaves if netdevs[s]['phys_port_name'] == 'sby'), None)
         primary = next((s for s in slaves if s != standby), None)
-        orphans = [
-            o for o in candidates
-            if (master['address'] and master['address'] in (netdevs[o]['address'], netdevs[o]['perm_address']))
-            or (netdevs[o]['subsystem'] == 'pci' and not netdevs[o]['master'])]
-        pairs.append({'master': name, 'standby': standby, 'primary': primary, 'slaves': slaves, 'orphans': orphans})
+        orphans = [o for o in free if o not in ignore and mac and mac in (netdevs[o]['address'], netdevs[o]['perm_address'])]
+        pairs.append({'master': name, 'mac': mac, 'standby': standby, 'primary': primary, 'slaves': slaves, 'orphans': orphans})
+    orphans = sorted({o for pair in pairs for o in pair['orphans']})
     virtio_nics = sorted(
         name for name, nd in netdevs.items()
         if nd['driver'] == 'virtio_net' and name not in masters and name not in enslaved)
     return {
         'pairs': pairs,
-        'orphans': sorted({o for pair in pairs for o in pair['orphans']}),
+        'orphans': orphans,
+        'unrelated': [name for name in free if name not in orphans],
         'virtio_nics': virtio_nics,
     }

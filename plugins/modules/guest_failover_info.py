@@ -16,8 +16,12 @@ description:
   - With O(source=agent) (the default) the module runs on the hypervisor and reads the guest through the QEMU guest agent
     (a read-only sysfs walk by C(guest-exec)); this works with no guest network and no Python in the guest.
   - With O(source=local) the module runs inside the guest and reads C(/sys/class/net) itself.
-  - With O(expect) the module waits up to O(timeout) seconds for one of the given states and fails with a diagnostic that says
-    what is wrong and how to fix it when none comes.
+  - Each failover pair is classified on its own. A pair is a failover master, its standby and its primary, joined by the
+    master's MAC; a NIC of the guest with another MAC belongs to no pair and never makes a pair's state (it is listed as
+    C(unrelated) in the facts). A NIC with the pair's MAC that net_failover did not enslave makes that pair
+    V(primary_not_enslaved).
+  - With O(expect) the module waits up to O(timeout) seconds until every pair (or every pair of O(macs)) is in one of the
+    given states, and fails with a diagnostic that names each pair that is not, says what is wrong and how to fix it.
   - Device names do not matter (C(eth0)/C(eth1)/C(eth2) or udev names such as C(ens10)/C(ens10nsby)/C(ens11)).
 author:
   - netfailover.standby contributors (@netfailover)
@@ -52,6 +56,14 @@ options:
     elements: str
     choices: [not_negotiated, standby_only_up, standby_only_down, steady, armed, primary_no_carrier, both_down,
               primary_not_enslaved, master_admin_down]
+  macs:
+    description:
+      - Only the failover pairs with these MACs (the MAC of the pair's standby, as in the domain definition), in this order.
+        A MAC the guest has no failover master for is reported V(not_negotiated).
+      - Empty (the default) reads every pair of the guest.
+    type: list
+    elements: str
+    default: []
   timeout:
     description:
       - Seconds to wait for O(expect). C(0) reads once.
@@ -72,6 +84,7 @@ options:
   tap:
     description:
       - The standby's tap device on the hypervisor, only used to make diagnostics concrete (for example the C(virsh domif-setlink) to run).
+      - It names the tap of the one pair checked; with several pairs the diagnostics say C(TAP).
     type: str
     default: TAP
 seealso:
@@ -92,6 +105,12 @@ EXAMPLES = r"""
     expect: [armed, steady]
     timeout: 30
 
+- name: Wait until both pairs of vm2 are armed again after attaching their VFs
+  netfailover.standby.guest_failover_info:
+    name: vm2
+    macs: ["52:54:00:6c:00:02", "52:54:00:6c:00:12"]
+    expect: [armed]
+
 - name: Read the topology from inside the guest
   netfailover.standby.guest_failover_info:
     source: local
@@ -99,12 +118,68 @@ EXAMPLES = r"""
 
 RETURN = r"""
 state:
-  description: The classified state of the guest.
+  description:
+    - The classified state of the guest's failover pair.
+    - With several pairs, the state of the pair furthest from O(expect) (see RV(failover)); every pair's state is in RV(pairs).
+    - V(not_negotiated) when the guest has no failover pair at all.
   returned: success
   type: str
   sample: steady
+pairs:
+  description:
+    - One entry per failover pair of the guest (or per MAC of O(macs)), in the order of the masters' names (or of O(macs)).
+    - Empty when the guest has no failover master and O(macs) is empty.
+  returned: success
+  type: list
+  elements: dict
+  contains:
+    mac:
+      description: The pair's MAC (the failover master's, which the standby and the primary share).
+      type: str
+      sample: 52:54:00:6c:00:01
+    master:
+      description: The failover master's name; null for a MAC of O(macs) without a failover master.
+      type: str
+      sample: eth0
+    standby:
+      description: The standby (virtio-net) slave's name.
+      type: str
+      sample: eth1
+    primary:
+      description: The primary (VF) slave's name, if one is enslaved.
+      type: str
+      sample: eth2
+    state:
+      description: The pair's state.
+      type: str
+      sample: steady
+    code:
+      description: The state's row in the state table (G0 to G8).
+      type: str
+      sample: G3
+    outage:
+      description: Whether the pair has no path to send traffic.
+      type: bool
+      sample: false
+    orphans:
+      description: NICs with the pair's MAC that net_failover did not enslave.
+      type: list
+      elements: str
+      sample: []
+    problems:
+      description: Further problems of the pair, each saying what to fix.
+      type: list
+      elements: str
+      sample: []
+  sample: [{"mac": "52:54:00:6c:00:01", "master": "eth0", "standby": "eth1", "primary": "eth2", "state": "steady", "code": "G3",
+            "outage": false, "orphans": [], "problems": []}]
 failover:
-  description: The classification, with the names of the failover devices and what is wrong.
+  description:
+    - The classification of the pair RV(state) speaks for, with the names of the failover devices and what is wrong.
+    - With several pairs, the pair furthest from O(expect) - one that is not in the expected states before one that is,
+      an outage before a working path, then the least healthy (V(steady), V(armed), V(standby_only_up),
+      V(primary_no_carrier), V(primary_not_enslaved), V(not_negotiated), V(standby_only_down), V(both_down),
+      V(master_admin_down)); the first pair on a tie.
   returned: success
   type: dict
   contains:
@@ -124,6 +199,10 @@ failover:
       description: The state in words.
       type: str
       sample: the primary carries traffic, the standby link is down (steady state)
+    mac:
+      description: The pair's MAC; null when the guest has no failover pair.
+      type: str
+      sample: 52:54:00:6c:00:01
     master:
       description: The failover master's name.
       type: str
@@ -137,7 +216,7 @@ failover:
       type: str
       sample: eth2
     orphans:
-      description: NICs that look like a VF but are not enslaved.
+      description: NICs with the pair's MAC that net_failover did not enslave.
       type: list
       elements: str
       sample: []
@@ -147,7 +226,9 @@ failover:
       elements: str
       sample: []
     facts:
-      description: The per-device facts the classification used (MACs, carrier, operstate, drivers, the STANDBY feature bit).
+      description:
+        - The per-device facts the classification used (MACs, carrier, operstate, drivers, the STANDBY feature bit).
+        - C(unrelated) lists the guest's NICs that belong to no failover pair (another MAC), which the classification ignored.
       type: dict
       sample: {}
 topology:
@@ -157,7 +238,7 @@ topology:
   type: dict
   sample: {"hostname": "vm1", "netdevs": {"eth0": {"name": "eth0", "driver": "virtio_net", "master": ""}}}
 message:
-  description: With O(expect), the verification in words.
+  description: With O(expect), the verification in words; with several pairs it names each pair that is not as expected.
   returned: when O(expect) is set
   type: str
   sample: the guest on vm1 is steady as expected
@@ -191,6 +272,7 @@ def argument_spec():
         "timeout": {"type": "float", "default": 30.0},
         "interval": {"type": "float", "default": 0.5},
         "ignore": {"type": "list", "elements": "str", "default": []},
+        "macs": {"type": "list", "elements": "str", "default": []},
         "tap": {"type": "str", "default": "TAP"},
     }
 
@@ -203,7 +285,7 @@ def run(module):
         module.require_libvirt()
         read = guest_failover.agent_reader(get_domain(module.connection, params["name"]))
     return guest_failover.observe(read, expect=params["expect"], timeout=params["timeout"], interval=params["interval"],
-                                  classify_options={"ignore": tuple(params["ignore"])},
+                                  classify_options={"ignore": tuple(params["ignore"])}, macs=params["macs"],
                                   domain=params["name"] or "DOMAIN", tap=params["tap"])
 
 

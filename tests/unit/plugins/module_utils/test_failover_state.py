@@ -15,16 +15,20 @@ from ansible_collections.netfailover.standby.plugins.module_utils.failover_state
     DANCES,
     LEGAL_TRANSITIONS,
     STATE_INFO,
+    SEVERITY,
     Classification,
     GuestState,
     classify,
+    classify_pairs,
     expected_after,
+    headline,
     is_outage,
     legal_transition,
     ready_for,
     verify,
 )
 from ansible_collections.netfailover.standby.plugins.module_utils.guest_topology import parse_sysfs_walk
+from ansible_collections.netfailover.standby.tests.unit.plugins import guest_samples as g
 
 S = GuestState
 FIXTURES = Path(__file__).parent / 'fixtures' / 'topologies'
@@ -61,7 +65,8 @@ def test_tables_cover_every_state():
     ('armed__udev_names', 'ens10', 'ens10nsby', 'ens11', (), False),
     ('standby_only_down__eth_names', 'eth0', 'eth1', None, (), True),
     ('both_down__eth_names', 'eth0', 'eth1', 'eth2', (), True),
-    ('primary_not_enslaved__eth_names', 'eth0', 'eth1', None, ('eth2',), False),
+    ('primary_not_enslaved__pci_nic_with_the_pairs_mac', 'eth0', 'eth1', None, ('eth2',), False),
+    ('standby_only_up__unrelated_pci_nic_other_mac', 'eth0', 'eth1', None, (), False),
     ('master_admin_down__eth_names', 'eth0', 'eth1', 'eth2', (), True),
     ('not_negotiated__no_standby', None, None, None, (), False),
 ])
@@ -76,10 +81,14 @@ def test_facts_carry_the_master_tx_dropped_counter():
 
 
 @pytest.mark.parametrize('fixture, expected, parts', [
-    ('primary_not_enslaved__eth_names', 'armed',
-     ['NIC eth2 has MAC 02:00:00:00:00:01, the failover master eth0 has 52:54:00:00:12:53', 'the VF was not enslaved',
-      'set the VF MAC on the PF before attaching it', 'traffic goes over the standby eth1']),
-    ('primary_not_enslaved__udev_random_vf_mac', 'steady',
+    ('primary_not_enslaved__pci_nic_with_the_pairs_mac', 'armed',
+     ["NIC eth2 has the failover master eth0's MAC 52:54:00:00:12:53 but was not enslaved", 'permanent MAC (ethtool -P)',
+      'traffic goes over the standby eth1']),
+    # a PCI NIC of another MAC is no orphan, but when no primary came, the diagnostic names it in case it is the VF
+    ('standby_only_up__unrelated_pci_nic_other_mac', 'armed',
+     ['only the standby eth1 is enslaved', 'NIC eth2 has MAC 02:00:00:00:00:01, the failover master eth0 has 52:54:00:00:12:53',
+      'belongs to no failover pair', 'the VF was not enslaved', 'set the VF MAC on the PF before attaching it']),
+    ('standby_only_up__udev_random_vf_mac', 'steady',
      ['NIC ens11 has MAC 6a:3c:1f:80:4d:a2, the failover master ens10 has 52:54:00:00:12:53']),
     ('primary_not_enslaved__second_virtio_nic', 'standby_only_up',
      ["NIC eth2 has the failover master eth0's MAC 52:54:00:00:12:53", 'virtio bus', 'only takes a PCI device']),
@@ -109,7 +118,10 @@ def test_verify_mismatch_message(fixture, expected, parts):
 @pytest.mark.parametrize('path', FIXTURE_FILES, ids=lambda p: p.stem)
 def test_verify_match(path):
     state = expected_state(path)
-    result = verify(parse_sysfs_walk(path.read_text(encoding='utf-8')), [state, S.NOT_NEGOTIATED])
+    topology = parse_sysfs_walk(path.read_text(encoding='utf-8'))
+    # a fixture's name gives its headline state: with several pairs, the state of the least healthy one
+    mac = classify(topology).mac
+    result = verify(topology, [state, S.NOT_NEGOTIATED], macs=[mac] if mac else None)
     assert result.ok and result.state == state
     assert 'as expected' in result.message
 
@@ -121,7 +133,7 @@ def test_verify_accepts_a_classification_and_strings():
 
 
 def test_standby_down_turns_g7_into_an_outage():
-    topology = load('primary_not_enslaved__eth_names')
+    topology = load('primary_not_enslaved__pci_nic_with_the_pairs_mac')
     topology['netdevs']['eth1']['carrier'] = False
     result = verify(topology, 'standby_only_up')
     assert result.state == S.PRIMARY_NOT_ENSLAVED and result.classification.outage
@@ -129,7 +141,7 @@ def test_standby_down_turns_g7_into_an_outage():
 
 
 def test_ignore_unrelated_pci_nic():
-    assert classify(load('primary_not_enslaved__eth_names'), ignore=('eth2',)).state == S.STANDBY_ONLY_UP
+    assert classify(load('primary_not_enslaved__pci_nic_with_the_pairs_mac'), ignore=('eth2',)).state == S.STANDBY_ONLY_UP
 
 
 @pytest.mark.parametrize('change, problem', [
@@ -152,6 +164,153 @@ def test_slaves_closed_with_the_master_are_not_extra_problems():
 def test_named_master_that_does_not_exist():
     c = classify(load('steady__eth_names'), master='eth7')
     assert c.state == S.NOT_NEGOTIATED and 'no failover master named eth7' in c.problems
+
+
+# ---- several pairs, each on its own -----------------------------------------------------------------
+
+EXTRA_PCI_NIC = [g.nic('eth9', g.OTHER_MAC, '0000:09:00.0', driver='igb')]
+SECOND_VF_WITH_MAC_A = [g.nic('eth8', g.MAC_A, '0000:08:00.0')]
+
+
+@pytest.mark.parametrize('parts, states', [
+    ([g.pair(0, g.MAC_A, 'steady'), g.pair(1, g.MAC_B, 'steady')], {g.MAC_A: S.STEADY, g.MAC_B: S.STEADY}),
+    ([g.pair(0, g.MAC_A, 'armed'), g.pair(1, g.MAC_B, 'standby_only_up')], {g.MAC_A: S.ARMED, g.MAC_B: S.STANDBY_ONLY_UP}),
+    ([g.pair(0, g.MAC_A, 'standby_only_up'), g.pair(1, g.MAC_B, 'armed')], {g.MAC_A: S.STANDBY_ONLY_UP, g.MAC_B: S.ARMED}),
+    ([g.pair(0, g.MAC_A, 'steady'), g.pair(1, g.MAC_B, 'primary_not_enslaved')],
+     {g.MAC_A: S.STEADY, g.MAC_B: S.PRIMARY_NOT_ENSLAVED}),
+    ([g.pair(0, g.MAC_A, 'standby_only_down'), g.pair(1, g.MAC_B, 'primary_no_carrier')],
+     {g.MAC_A: S.STANDBY_ONLY_DOWN, g.MAC_B: S.PRIMARY_NO_CARRIER}),
+    ([g.pair(0, g.MAC_A, 'master_admin_down'), g.pair(1, g.MAC_B, 'both_down')], {g.MAC_A: S.MASTER_ADMIN_DOWN, g.MAC_B: S.BOTH_DOWN}),
+    # an extra PCI NIC with another MAC belongs to no pair: steady stays steady, and mid-dance (VF out) is no orphan
+    ([g.pair(0, g.MAC_A, 'steady'), EXTRA_PCI_NIC], {g.MAC_A: S.STEADY}),
+    ([g.pair(0, g.MAC_A, 'standby_only_up'), EXTRA_PCI_NIC], {g.MAC_A: S.STANDBY_ONLY_UP}),
+    ([g.pair(0, g.MAC_A, 'armed'), g.pair(1, g.MAC_B, 'standby_only_up'), EXTRA_PCI_NIC], {g.MAC_A: S.ARMED, g.MAC_B: S.STANDBY_ONLY_UP}),
+    # a PCI NIC with the pair's MAC that is not enslaved is that pair's orphan, beside an unrelated one
+    ([g.pair(0, g.MAC_A, 'standby_only_up'), SECOND_VF_WITH_MAC_A, EXTRA_PCI_NIC], {g.MAC_A: S.PRIMARY_NOT_ENSLAVED}),
+    ([g.pair(0, g.MAC_A, 'standby_only_up'), g.pair(1, g.MAC_B, 'armed'), SECOND_VF_WITH_MAC_A],
+     {g.MAC_A: S.PRIMARY_NOT_ENSLAVED, g.MAC_B: S.ARMED}),
+    # with a primary enslaved, a second NIC with the MAC keeps the state and is a problem (a second primary?)
+    ([g.pair(0, g.MAC_A, 'steady'), SECOND_VF_WITH_MAC_A], {g.MAC_A: S.STEADY}),
+], ids=['steady+steady', 'armed+standby_only_up', 'standby_only_up+armed', 'steady+primary_not_enslaved', 'outage+no_carrier',
+        'admin_down+both_down', 'steady+extra_nic', 'standby_only_up+extra_nic', 'two_pairs+extra_nic', 'orphan+extra_nic',
+        'orphan+other_pair', 'second_primary'])
+def test_classify_pairs_each_on_its_own(parts, states):
+    pairs = classify_pairs(g.topology(*parts))
+    assert {mac: c.state for mac, c in pairs.items()} == states
+    assert list(pairs) == sorted(states)  # in the order of the masters' names
+    for mac, c in pairs.items():
+        assert c.mac == mac and c.facts['mac'] == mac
+        assert 'eth9' not in c.orphans  # the NIC of another MAC is never an orphan
+        json.dumps(c.as_dict())
+        assert set(c.summary()) == {'mac', 'master', 'standby', 'primary', 'state', 'code', 'outage', 'orphans', 'problems'}
+
+
+def test_unrelated_nics_are_listed_in_the_facts():
+    c = classify_pairs(g.topology(g.pair(0, g.MAC_A, 'steady'), EXTRA_PCI_NIC, SECOND_VF_WITH_MAC_A))[g.MAC_A]
+    assert [nic['name'] for nic in c.facts['unrelated']] == ['eth9'] and c.orphans == ('eth8',)
+    assert any('NIC eth8 has the failover master' in p and 'a second primary?' in p for p in c.problems)
+
+
+def test_classify_pairs_by_mac_in_the_order_given():
+    topology = g.topology(g.pair(0, g.MAC_A, 'steady'), g.pair(1, g.MAC_B, 'standby_only_up'))
+    pairs = classify_pairs(topology, macs=[g.MAC_B.upper(), g.OTHER_MAC, g.MAC_B])
+    assert list(pairs) == [g.MAC_B, g.OTHER_MAC]
+    assert pairs[g.MAC_B].state == S.STANDBY_ONLY_UP and pairs[g.MAC_B].master == 'eth3'
+    missing = pairs[g.OTHER_MAC]
+    assert (missing.state, missing.master, missing.mac) == (S.NOT_NEGOTIATED, None, g.OTHER_MAC)
+    assert missing.problems == (f'the failover pairs of the guest: eth0 ({g.MAC_A}), eth3 ({g.MAC_B})',)
+    message = verify(pairs, 'steady').message
+    assert f'no virtio-net NIC with MAC {g.OTHER_MAC}' in message and 'the pair eth3' in message
+
+
+def test_a_mac_on_a_virtio_nic_without_standby_is_not_negotiated():
+    plain = [g.nic('eth9', g.OTHER_MAC, 'virtio7', 'virtio_net', 'virtio', features=g.PLAIN_FEATURES)]
+    c = classify_pairs(g.topology(g.pair(0, g.MAC_A, 'steady'), plain), macs=[g.OTHER_MAC])[g.OTHER_MAC]
+    assert c.state == S.NOT_NEGOTIATED
+    assert c.problems == ('STANDBY (virtio feature bit 62) is not negotiated on eth9',)
+
+
+def test_no_failover_master_gives_no_pairs_and_classify_says_not_negotiated():
+    topology = load('not_negotiated__manual_vf_visible')
+    assert classify_pairs(topology) == {}
+    c = classify(topology)
+    assert c.state == S.NOT_NEGOTIATED and c.mac is None
+    assert [nic['name'] for nic in c.facts['unrelated']] == ['eth0', 'eth1']
+
+
+def test_masters_with_the_same_mac():
+    topology = g.topology(g.pair(0, g.MAC_A, 'steady'), g.pair(1, g.MAC_A, 'armed'))
+    pairs = classify_pairs(topology)
+    assert list(pairs) == [g.MAC_A] and pairs[g.MAC_A].master == 'eth0'
+    assert f'the failover masters eth0 and eth3 have the same MAC {g.MAC_A}: only eth0 is classified' in pairs[g.MAC_A].problems
+
+
+@pytest.mark.parametrize('states, expected, chosen', [
+    (['steady', 'standby_only_up'], None, 1),
+    (['armed', 'steady'], None, 0),
+    (['standby_only_up', 'standby_only_down'], None, 1),    # an outage first
+    (['standby_only_down', 'armed'], ['standby_only_down'], 1),  # then the pair not as expected, even a working one
+    (['armed', 'steady'], ['armed', 'steady'], 0),           # every pair as expected: the least healthy
+    (['steady', 'steady'], ['armed'], 0),                    # a tie: the first
+    (['primary_no_carrier', 'armed'], ['armed'], 0),
+])
+def test_headline_is_the_pair_furthest_from_the_expectation(states, expected, chosen):
+    classifications = [Classification(S(state), mac=f'mac{i}') for i, state in enumerate(states)]
+    assert headline(classifications, expected) is classifications[chosen]
+
+
+def test_severity_orders_every_state():
+    assert sorted(SEVERITY, key=lambda s: s.value) == sorted(GuestState, key=lambda s: s.value)
+
+
+def test_classify_speaks_for_the_least_healthy_pair():
+    c = classify(g.topology(g.pair(0, g.MAC_A, 'armed'), g.pair(1, g.MAC_B, 'standby_only_up')))
+    assert (c.state, c.master, c.mac) == (S.STANDBY_ONLY_UP, 'eth3', g.MAC_B)
+    assert classify(g.topology(g.pair(0, g.MAC_A, 'armed'), g.pair(1, g.MAC_B, 'standby_only_up')), macs=[g.MAC_A]).state == S.ARMED
+    assert classify(g.topology(g.pair(0, g.MAC_A, 'armed'), g.pair(1, g.MAC_B, 'steady')), master='eth3').state == S.STEADY
+
+
+TWO_PAIRS = g.topology(g.pair(0, g.MAC_A, 'armed'), g.pair(1, g.MAC_B, 'standby_only_up'), EXTRA_PCI_NIC)
+
+
+@pytest.mark.parametrize('expected, macs, ok, state, parts, absent', [
+    (['armed'], None, False, 'standby_only_up',
+     [f'expected armed but on the guest on vm2 the pair eth3 ({g.MAC_B}) is standby_only_up: only the standby eth4 is enslaved',
+      f'as expected: eth0 ({g.MAC_A}) is armed', 'NIC eth9 has MAC 52:54:00:aa:bb:cc, the failover master eth3 has'],
+     [f'the pair eth0 ({g.MAC_A})']),
+    (['armed'], [g.MAC_A], True, 'armed', ['the guest on vm2 is armed as expected: the primary eth2 carries traffic'], [g.MAC_B]),
+    (['standby_only_up'], [g.MAC_B], True, 'standby_only_up', ['the guest on vm2 is standby_only_up as expected'], [g.MAC_A]),
+    (['armed', 'standby_only_up'], None, True, 'standby_only_up',
+     [f'every failover pair of the guest on vm2 is as expected (armed or standby_only_up): eth0 ({g.MAC_A}) is armed, '
+      f'eth3 ({g.MAC_B}) is standby_only_up'], ['expected armed but']),
+    (['steady'], None, False, 'standby_only_up',
+     [f'the pair eth0 ({g.MAC_A}) is armed: ', f'the pair eth3 ({g.MAC_B}) is standby_only_up: ', 'virsh domif-setlink vm2 TAP down'],
+     ['as expected:']),
+])
+def test_verify_every_pair(expected, macs, ok, state, parts, absent):
+    result = verify(TWO_PAIRS, expected, domain='vm2', macs=macs)
+    assert (result.ok, result.state.value, result.classification.state.value) == (ok, state, state)
+    assert sorted(result.pairs) == sorted(macs or [g.MAC_A, g.MAC_B])
+    for part in parts:
+        assert part in result.message
+    for part in absent:
+        assert part not in result.message
+
+
+def test_verify_accepts_classify_pairs_and_prefixes_problems_with_the_pair():
+    topology = g.topology(g.pair(0, g.MAC_A, 'steady'), g.pair(1, g.MAC_B, 'steady'))
+    topology['netdevs']['eth5']['mtu'] = 9000
+    result = verify(classify_pairs(topology), ['steady'], domain='vm2', tap={g.MAC_A: 'vnet0', g.MAC_B: 'vnet4'})
+    assert result.ok
+    assert result.problems == (f'eth3 ({g.MAC_B}): the primary eth5 has MTU 9000, the failover master eth3 has 1500',)
+    assert result.message.endswith('; also: ' + result.problems[0])
+    armed = verify(classify_pairs(topology), ['armed'], domain='vm2', tap={g.MAC_A: 'vnet0', g.MAC_B: 'vnet4'})
+    assert 'virsh domif-setlink vm2 vnet0 up' in armed.message and 'virsh domif-setlink vm2 vnet4 up' in armed.message
+
+
+def test_ready_for_checks_the_pairs_asked_for():
+    assert not ready_for('manual', 'primary_detach', TWO_PAIRS).ok
+    assert ready_for('manual', 'primary_detach', TWO_PAIRS, macs=[g.MAC_A]).ok
 
 
 @pytest.mark.parametrize('before, after, legal', [

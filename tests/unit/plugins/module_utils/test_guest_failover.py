@@ -12,6 +12,7 @@ from ansible_collections.netfailover.standby.plugins.module_utils import guest_a
 from ansible_collections.netfailover.standby.plugins.module_utils.guest_failover import ReleaseWatch, observe, verify_after_change
 from ansible_collections.netfailover.standby.plugins.module_utils.guest_topology import parse_sysfs_walk
 from ansible_collections.netfailover.standby.plugins.module_utils.libvirt_connection import LibvirtCollectionError
+from ansible_collections.netfailover.standby.tests.unit.plugins import guest_samples as g
 
 FIXTURES = Path(__file__).parent / "fixtures" / "topologies"
 STEADY = parse_sysfs_walk((FIXTURES / "lab_steady__tcg_guest_on_hv1.txt").read_text())
@@ -114,7 +115,8 @@ def test_verify_after_change_returns_the_state():
     result = verify_after_change(NamedDomain(), {"verify_states": ["armed"], "verify_timeout": 1.0}, False,
                                  {"changed": True}, reader_factory=lambda _domain: lambda: ARMED)
     assert result["guest"]["state"] == "armed" and result["guest"]["reads"] == 1
-    assert set(result["guest"]) == {"state", "message", "failover", "reads", "elapsed_seconds"}
+    assert set(result["guest"]) == {"state", "message", "failover", "pairs", "reads", "elapsed_seconds"}
+    assert [(pair["mac"], pair["state"]) for pair in result["guest"]["pairs"]] == [("52:54:00:6c:00:01", "armed")]
 
 
 def test_verify_after_change_failure_says_what_was_done_and_keeps_the_result():
@@ -173,3 +175,83 @@ def test_netdev_names_asks_the_agent_once(monkeypatch):
         return [{"name": "lo"}, {"name": "eth0", "hardware-address": "52:54:00:6c:00:01"}]
     monkeypatch.setattr(guest_agent, "agent_command", agent_command)
     assert guest_agent.netdev_names(NamedDomain()) == {"lo", "eth0"} and calls == ["guest-network-get-interfaces"]
+
+
+# ---- several failover pairs ---------------------------------------------------------------------------
+
+EXTRA_NIC = [g.nic("eth9", g.OTHER_MAC, "0000:09:00.0", driver="igb")]
+BOTH_ARMED = g.topology(g.pair(0, g.MAC_A, "armed"), g.pair(1, g.MAC_B, "armed"), EXTRA_NIC)
+FIRST_OUT = g.topology(g.pair(0, g.MAC_A, "standby_only_up"), g.pair(1, g.MAC_B, "armed"), EXTRA_NIC)
+BOTH_OUT = g.topology(g.pair(0, g.MAC_A, "standby_only_up"), g.pair(1, g.MAC_B, "standby_only_up"), EXTRA_NIC)
+
+
+@pytest.mark.parametrize("sequence, expect, macs, reads, state, pair_states", [
+    ([BOTH_ARMED], None, None, 1, "armed", {g.MAC_A: "armed", g.MAC_B: "armed"}),
+    ([BOTH_ARMED, FIRST_OUT, BOTH_OUT], ["standby_only_up"], None, 3, "standby_only_up",
+     {g.MAC_A: "standby_only_up", g.MAC_B: "standby_only_up"}),
+    ([BOTH_ARMED, FIRST_OUT], ["standby_only_up"], [g.MAC_A], 2, "standby_only_up", {g.MAC_A: "standby_only_up"}),
+    ([FIRST_OUT], None, None, 1, "standby_only_up", {g.MAC_A: "standby_only_up", g.MAC_B: "armed"}),  # the least healthy
+])
+def test_observe_waits_for_every_pair(sequence, expect, macs, reads, state, pair_states):
+    clock = FakeClock()
+    result = observe(reader(clock, sequence), expect=expect, timeout=10, interval=0.5, clock=clock, sleep=clock.sleep, domain="vm2",
+                     macs=macs)
+    assert (result["state"], result["reads"], result["failover"]["state"]) == (state, reads, state)
+    assert {pair["mac"]: pair["state"] for pair in result["pairs"]} == pair_states
+
+
+def test_observe_names_the_pair_that_is_not_as_expected():
+    clock = FakeClock()
+    with pytest.raises(LibvirtCollectionError) as error:
+        observe(reader(clock, [FIRST_OUT] * 20), expect=["standby_only_up"], timeout=2, interval=0.5, clock=clock, sleep=clock.sleep,
+                domain="vm2")
+    assert error.value.message.startswith(
+        "expected standby_only_up but on the guest on vm2 the pair eth3 ({0}) is armed: ".format(g.MAC_B))
+    assert "as expected: eth0 ({0}) is standby_only_up".format(g.MAC_A) in error.value.message
+    assert error.value.result["state"] == "armed" and len(error.value.result["pairs"]) == 2
+
+
+def test_observe_refuses_a_malformed_mac_before_reading():
+    with pytest.raises(LibvirtCollectionError, match="macs: 52:54:00:zz is not a unicast MAC address"):
+        observe(lambda: pytest.fail("nothing may be read"), macs=["52:54:00:zz"])
+
+
+def test_observe_without_failover_master_has_no_pairs():
+    result = observe(lambda: parse_sysfs_walk((FIXTURES / "not_negotiated__no_standby.txt").read_text()))
+    assert (result["state"], result["pairs"], result["failover"]["mac"]) == ("not_negotiated", [], None)
+
+
+def test_verify_after_change_checks_the_pairs_asked_for():
+    params = {"verify_states": ["standby_only_up"], "verify_timeout": 0.0}
+    result = verify_after_change(NamedDomain(), params, False, {}, reader_factory=lambda _domain: lambda: FIRST_OUT, macs=[g.MAC_A])
+    assert result["guest"]["state"] == "standby_only_up" and [pair["mac"] for pair in result["guest"]["pairs"]] == [g.MAC_A]
+    with pytest.raises(LibvirtCollectionError, match=r"the pair eth3 \({0}\) is armed".format(g.MAC_B)):
+        verify_after_change(NamedDomain(), params, False, {}, reader_factory=lambda _domain: lambda: FIRST_OUT)
+
+
+def listing(*answers):
+    found = iter(answers)
+    return lambda _domain: next(found)
+
+
+def test_release_watch_waits_for_every_primary():
+    names = {"lo", "eth0", "eth1", "eth2", "eth3", "eth4", "eth5", "eth9"}
+    watch = ReleaseWatch(NamedDomain(), reader_factory=lambda _domain: lambda: BOTH_ARMED,
+                         lister=listing(names, names - {"eth2"}, names - {"eth2", "eth5"}))
+    assert (watch.primaries, watch.primary) == (["eth2", "eth5"], "eth2, eth5")
+    assert [watch.released(), watch.released(), watch.released()] == [False, False, True]
+    assert watch.checks == 3 and watch.summary()["primary"] == "eth2, eth5"
+
+
+def test_release_watch_of_one_pair():
+    names = {"lo", "eth0", "eth1", "eth2", "eth3", "eth4", "eth5", "eth9"}
+    watch = ReleaseWatch(NamedDomain(), reader_factory=lambda _domain: lambda: BOTH_ARMED, lister=listing(names, names - {"eth5"}),
+                         macs=[g.MAC_B])
+    assert watch.primaries == ["eth5"]
+    assert [watch.released(), watch.released()] == [False, True]
+
+
+def test_release_watch_skips_a_pair_without_an_enslaved_primary():
+    watch = ReleaseWatch(NamedDomain(), reader_factory=lambda _domain: lambda: FIRST_OUT,
+                         lister=listing({"lo", "eth0", "eth1", "eth3", "eth4", "eth9"}))
+    assert watch.primaries == ["eth5"] and watch.released() is True  # eth9, of no pair, is not watched

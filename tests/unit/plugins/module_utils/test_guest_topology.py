@@ -21,6 +21,7 @@ from ansible_collections.netfailover.standby.plugins.module_utils.guest_topology
     parse_sysfs_walk,
     read_local_topology,
 )
+from ansible_collections.netfailover.standby.tests.unit.plugins import guest_samples as g
 
 FIXTURES = Path(__file__).parent / 'fixtures' / 'topologies'
 FIXTURE_FILES = sorted(FIXTURES.glob('*.txt'))
@@ -181,21 +182,44 @@ def test_walk_keys_cover_the_typed_fields():
     assert set(WALK_KEYS) <= TYPED_KEYS
 
 
-@pytest.mark.parametrize('fixture, master, standby, primary, orphans', [
-    ('steady__eth_names', 'eth0', 'eth1', 'eth2', []),
-    ('standby_only_up__eth_names', 'eth0', 'eth1', None, []),
-    ('primary_not_enslaved__eth_names', 'eth0', 'eth1', None, ['eth2']),
-    ('primary_not_enslaved__second_virtio_nic', 'eth0', 'eth1', None, ['eth2']),
-    ('steady__udev_names', 'ens10', 'ens10nsby', 'ens11', []),
-    ('primary_not_enslaved__udev_random_vf_mac', 'ens10', 'ens10nsby', None, ['ens11']),
-    ('master_admin_down__eth_names', 'eth0', 'eth1', 'eth2', []),
+@pytest.mark.parametrize('fixture, master, standby, primary, orphans, unrelated', [
+    ('steady__eth_names', 'eth0', 'eth1', 'eth2', [], []),
+    ('standby_only_up__eth_names', 'eth0', 'eth1', None, [], []),
+    ('primary_not_enslaved__pci_nic_with_the_pairs_mac', 'eth0', 'eth1', None, ['eth2'], []),
+    ('primary_not_enslaved__second_virtio_nic', 'eth0', 'eth1', None, ['eth2'], []),
+    ('steady__udev_names', 'ens10', 'ens10nsby', 'ens11', [], ['enp1s0']),
+    # a PCI NIC of another MAC belongs to no pair, even with no primary enslaved (a VF whose MAC was not set looks the same)
+    ('standby_only_up__unrelated_pci_nic_other_mac', 'eth0', 'eth1', None, [], ['eth2']),
+    ('standby_only_up__udev_random_vf_mac', 'ens10', 'ens10nsby', None, [], ['enp1s0', 'ens11']),
+    ('master_admin_down__eth_names', 'eth0', 'eth1', 'eth2', [], []),
 ])
-def test_describe_failover_roles(fixture, master, standby, primary, orphans):
+def test_describe_failover_roles(fixture, master, standby, primary, orphans, unrelated):
     roles = describe_failover_roles(load(FIXTURES / f'{fixture}.txt'))
     assert len(roles['pairs']) == 1
     pair = roles['pairs'][0]
     assert (pair['master'], pair['standby'], pair['primary'], pair['orphans']) == (master, standby, primary, orphans)
-    assert roles['orphans'] == orphans
+    assert pair['mac'] == load(FIXTURES / f'{fixture}.txt')['netdevs'][master]['address']
+    assert (roles['orphans'], roles['unrelated']) == (orphans, unrelated)
+
+
+@pytest.mark.parametrize('parts, pairs, unrelated', [
+    # (master, mac, standby, primary, orphans) per pair
+    ([g.pair(0, g.MAC_A, 'steady'), g.pair(1, g.MAC_B, 'armed')],
+     [('eth0', g.MAC_A, 'eth1', 'eth2', []), ('eth3', g.MAC_B, 'eth4', 'eth5', [])], []),
+    ([g.pair(0, g.MAC_A, 'primary_not_enslaved'), g.pair(1, g.MAC_B, 'standby_only_up')],
+     [('eth0', g.MAC_A, 'eth1', None, ['eth2']), ('eth3', g.MAC_B, 'eth4', None, [])], []),
+    ([g.pair(0, g.MAC_A, 'standby_only_up'), [g.nic('eth8', g.MAC_A, '0000:08:00.0'), g.nic('eth9', g.OTHER_MAC, '0000:09:00.0')]],
+     [('eth0', g.MAC_A, 'eth1', None, ['eth8'])], ['eth9']),
+    # found by its permanent MAC though the guest changed its MAC
+    ([g.pair(0, g.MAC_A, 'standby_only_up'), [g.nic('eth8', g.OTHER_MAC, '0000:08:00.0', perm=g.MAC_A)]],
+     [('eth0', g.MAC_A, 'eth1', None, ['eth8'])], []),
+    ([g.pair(0, g.MAC_A, 'steady'), [g.nic('eth9', g.OTHER_MAC, 'virtio7', 'virtio_net', 'virtio', features=g.PLAIN_FEATURES)]],
+     [('eth0', g.MAC_A, 'eth1', 'eth2', [])], ['eth9']),
+], ids=['two_pairs', 'orphan_of_the_first_only', 'orphan_and_unrelated', 'orphan_by_permanent_mac', 'plain_virtio_nic'])
+def test_pairs_joined_by_mac(parts, pairs, unrelated):
+    roles = describe_failover_roles(g.topology(*parts))
+    assert [(p['master'], p['mac'], p['standby'], p['primary'], p['orphans']) for p in roles['pairs']] == pairs
+    assert roles['unrelated'] == unrelated
 
 
 @pytest.mark.parametrize('fixture, virtio_nics', [
@@ -217,5 +241,5 @@ def test_standby_found_by_port_name_when_devices_differ():
 
 
 def test_ignored_nic_is_not_an_orphan():
-    roles = describe_failover_roles(load(FIXTURES / 'primary_not_enslaved__eth_names.txt'), ignore=('eth2',))
-    assert roles['orphans'] == []
+    roles = describe_failover_roles(load(FIXTURES / 'primary_not_enslaved__pci_nic_with_the_pairs_mac.txt'), ignore=('eth2',))
+    assert (roles['orphans'], roles['unrelated']) == ([], ['eth2'])
