@@ -8,7 +8,7 @@ DOCUMENTATION = r"""
 ---
 module: vf_reservation
 short_description: Reserve a free SR-IOV VF of a PF for a VM, or release the VM's reservations
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - With O(state=present), picks the first VF of the PF netdev O(pf) (in VF number order) that no domain at O(uri) uses,
     defined or running, and that no other run has reserved, and reserves it for O(vm). With O(state=absent), releases
