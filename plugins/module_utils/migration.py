@@ -16,6 +16,7 @@ import time
 
 from ansible_collections.netfailover.standby.plugins.module_utils import domain_xml as dx
 from ansible_collections.netfailover.standby.plugins.module_utils import libvirt_connection as lc
+from ansible_collections.netfailover.standby.plugins.module_utils import secure_xml
 from ansible_collections.netfailover.standby.plugins.module_utils.libvirt_connection import (
     LibvirtCollectionError,
     libvirt_call,
@@ -36,11 +37,7 @@ PARAM_URI = "migrate_uri"
 PARAM_BANDWIDTH = "bandwidth"
 PARAM_DEST_XML = "destination_xml"
 PARAM_PERSIST_XML = "persistent_xml"
-# virDomainXMLFlags: the definitions the destination gets are read with the secure data (a VNC password) and in the
-# migratable form (what the destination can parse)
-XML_SECURE = 1
-XML_INACTIVE = 2
-XML_MIGRATABLE = 8
+XML_MIGRATABLE = 8  # VIR_DOMAIN_XML_MIGRATABLE: the form a destination can parse
 
 JOB_NONE = 0  # VIR_DOMAIN_JOB_NONE
 JOB_ENDING_BADLY = (4, 5)  # VIR_DOMAIN_JOB_FAILED, VIR_DOMAIN_JOB_CANCELLED: libvirt is cleaning up a failed migration
@@ -112,8 +109,7 @@ def replace_devices(xml_text, devices, what):
 @libvirt_call("read the {which} XML of domain {name} for the destination")
 def migratable_xml(domain, which="live", name=None):
     """The running (``live``) or persistent definition as the destination gets it: secure data kept, migratable form."""
-    flags = XML_SECURE | XML_MIGRATABLE | (XML_INACTIVE if which == "persistent" else 0)
-    return domain.XMLDesc(flags)
+    return domain.XMLDesc(secure_xml.xml_flags(which, secure=True) | XML_MIGRATABLE)
 
 
 def destination_definitions(domain, devices, persistent, name=None):
