@@ -206,7 +206,7 @@ class LiveMigration:
         except LibvirtCollectionError:
             self.fdb_home = []  # then a failed migration leaves the entry on the tap for the rollback to move
         watch = self.fdb_watch = guest_failover.ReleaseWatch(domain, reader_factory=self.reader_factory,
-                                                             lister=self.netdev_lister)
+                                                             lister=self.netdev_lister, macs=[self.fdb.mac])
         last_return_check = 0.0
 
         def on_poll(elapsed, job_type=None):

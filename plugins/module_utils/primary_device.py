@@ -30,6 +30,12 @@ WHERE = (("live", dd.AFFECT_LIVE), ("persistent", dd.AFFECT_CONFIG))
 XML_FALLBACK_INTERVAL = 0.5  # seconds between two reads of the live XML while a detach waits for DEVICE_REMOVED
 
 
+def device_mac(xml_text):
+    """The MAC of a device XML (an interface's <mac address>), None for a device without one (a plain <hostdev>)."""
+    mac = dd.parse_xml(xml_text, "device XML").find("mac")
+    return mac.get("address", "").lower() or None if mac is not None else None
+
+
 class PrimaryDevice:
     """One run of the primary_device module against one domain.
 
@@ -59,6 +65,7 @@ class PrimaryDevice:
         self.fdb = fdb
         self.fdb_result = None
         self.netdev_lister = netdev_lister  # the guest's netdev names (guest_agent.netdev_names by default)
+        self.pair_macs = None  # [the device's MAC]: the failover pair whose guest state this run checks
 
     # --- reading ---------------------------------------------------------------------------------------
 
@@ -95,6 +102,10 @@ class PrimaryDevice:
         before = self.snapshot(wanted)
         present = self.options["state"] == "present"
         todo = [where for where in wanted if (before[where] is None) == present]
+        # the guest is checked on this device's failover pair only (its MAC): another pair of a guest with several is
+        # in its own step of the dance
+        known = [text for text in list(before.values()) + [self.options.get("xml")] if text]
+        self.pair_macs = [mac for mac in (device_mac(text) for text in known[:1]) if mac] or None
         result = {"changed": bool(todo), "alias": self.alias, "state": self.options["state"], "before": before}
         xml = self.device_xml(todo)[0] if present and todo else None
         if todo and not self.check_mode:
@@ -121,7 +132,7 @@ class PrimaryDevice:
         result["changed"] = result["changed"] or bool(self.fdb_result and self.fdb_result["changed"])
         what = "{0} {1}".format("attaching" if present else "detaching", self.alias)
         return guest_failover.verify_after_change(self.domain, self.options, self.check_mode, result, what=what,
-                                                  reader_factory=self.reader_factory)
+                                                  reader_factory=self.reader_factory, macs=self.pair_macs)
 
     def progress(self, extra):
         """What every result carries, also a failed one: timings, actions, and what the waits saw."""
@@ -186,7 +197,8 @@ class PrimaryDevice:
             # short polls when the FDB switch waits on the guest: every poll interval is inbound outage
             observed = guest_failover.observe(self.reader_factory(self.domain), expect=expect,
                                               timeout=self.options["timeout"], interval=0.05 if self.fdb else 0.25,
-                                              domain=self.name, on_classified=self.switch_fdb_when_enslaved)
+                                              domain=self.name, on_classified=self.switch_fdb_when_enslaved,
+                                              macs=self.pair_macs)
         except LibvirtCollectionError as error:
             self.timings["waited_seconds"] = round(self.clock() - started, 3)
             self.guest_state = error.result.get("state")
@@ -209,7 +221,8 @@ class PrimaryDevice:
         # netdev, which comes up to a second before QEMU reports DEVICE_REMOVED (pciehp powers the slot off after).
         watch = None
         if self.fdb is not None and self.guest_agent_answers("the FDB entry is switched on DEVICE_REMOVED instead"):
-            watch = guest_failover.ReleaseWatch(self.domain, reader_factory=self.reader_factory, lister=self.netdev_lister)
+            watch = guest_failover.ReleaseWatch(self.domain, reader_factory=self.reader_factory, lister=self.netdev_lister,
+                                                macs=self.pair_macs)
         started = self.clock()
         xml_read_at = None
 

@@ -28,5 +28,7 @@ def set_standby_link(domain, params, check_mode, fdb_pin=None):
         fdb_result = fdb_pin.run(check_mode=check_mode)
     result["fdb"] = fdb_result
     result["changed"] = result["changed"] or bool(fdb_result and fdb_result["changed"])
+    # the guest is checked on this standby's failover pair only: another pair of a guest with several is in its own step
     return guest_failover.verify_after_change(domain, params, check_mode, result,
-                                              what="setting the standby link {0}".format(params["state"]))
+                                              what="setting the standby link {0}".format(params["state"]),
+                                              macs=[result["mac"]] if result.get("mac") else None)

@@ -23,6 +23,7 @@ from ansible_collections.netfailover.standby.tests.unit.plugins.module_utils.tes
     Bridge,
     vlan_bridge,
 )
+from ansible_collections.netfailover.standby.tests.unit.plugins import guest_samples
 from ansible_collections.netfailover.standby.tests.unit.plugins.fake_libvirt import (
     PRIMARY_XML,
     FakeConnection,
@@ -70,7 +71,9 @@ def _topology(fixture):
 TOPOLOGIES = {"standby_only_up": _topology("lab_standby_only_up__primary_detached.txt"),
               "armed": _topology("lab_armed__after_reattach.txt"),
               "steady": _topology("lab_steady__tcg_guest_on_hv1.txt"),
-              "primary_no_carrier": _topology("primary_no_carrier__eth_names.txt")}
+              # recorded with another MAC: the lab guest's here, since the module checks the pair of its device's MAC
+              "primary_no_carrier": parse_sysfs_walk((FIXTURES / "primary_no_carrier__eth_names.txt").read_text().replace(
+                  "52:54:00:00:12:53", MAC))}
 
 
 def run(domain, opts, guest=None, check_mode=False, connection=None, ping=None):
@@ -142,6 +145,26 @@ def test_attach_waits_until_the_guest_enslaved_the_primary():
     assert guest.reads == 3
     assert set(result["timings"]) == {"request_seconds", "enslaved_seconds", "total_seconds"}
     assert result["timings"]["enslaved_seconds"] >= result["timings"]["request_seconds"]
+
+
+class TwoPairGuest(Guest):
+    """A guest with two failover pairs: this device's (MAC) in the given states, the other's (MAC_B) still without its VF,
+    as in the dance of a VM with two pairs while the other VF waits for its own step."""
+
+    def read(self):
+        self.reads += 1
+        state = self.states.pop(0) if len(self.states) > 1 else self.states[0]
+        return guest_samples.topology(guest_samples.pair(0, MAC, state), guest_samples.pair(1, guest_samples.MAC_B, "standby_only_up"))
+
+
+@pytest.mark.parametrize("opts", [options(), options(verify_states=["armed"], verify_timeout=1.0)])
+def test_attach_checks_the_pair_of_its_device_only(opts):
+    domain = FakeDomain(live=WITHOUT)
+    guest = TwoPairGuest("standby_only_up", "armed")
+    _device, result = run(domain, opts, guest=guest)
+    assert result["guest_state"] == "armed" and guest.reads == 2 + bool(opts["verify_states"])
+    if opts["verify_states"]:
+        assert [(p["mac"], p["state"]) for p in result["guest"]["pairs"]] == [(MAC, "armed")]
 
 
 def test_attach_adds_the_alias_to_the_xml():
