@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import re
+import xml.etree.ElementTree as ET
 
 from ansible_collections.netfailover.standby.plugins.module_utils.domain_xml import format_pci, parse, parse_pci, pci_address
 from ansible_collections.netfailover.standby.plugins.module_utils.libvirt_connection import (
@@ -241,6 +242,77 @@ def vf_owners(connection):
             for address in assigned_pci_addresses(parse(text, "XML of domain {0}".format(name))):
                 owners.setdefault(address, set()).add(name)
     return {address: sorted(names) for address, names in owners.items()}
+
+
+# --- the VFs of one domain ---------------------------------------------------------------------------------------------
+
+
+def _alias(element):
+    alias = element.find("alias")
+    return alias.get("name") if alias is not None else None
+
+
+def _device_key(element):
+    """What identifies a device in both the persistent and the running XML: its user alias (ua-...), else an
+    interface's MAC, else a hostdev's host PCI address (libvirt gives running devices aliases of its own)."""
+    alias = _alias(element)
+    if alias and alias.startswith("ua-"):
+        return alias
+    mac = element.find("mac")
+    if mac is not None and mac.get("address"):
+        return "mac " + mac.get("address").lower()
+    return "pci " + str(pci_address_of(element.find("source")) if element.find("source") is not None else None)
+
+
+def _vf_devices(root):
+    """{key: element} of a domain XML's devices that can be VFs: PCI <hostdev>s, hostdev and network interfaces."""
+    found = {}
+    for element in root.findall("devices/hostdev") + root.findall("devices/interface"):
+        if (element.tag == "hostdev" and element.get("type") == "pci") or element.get("type") in ("hostdev", "network"):
+            found[_device_key(element)] = element
+    return found
+
+
+def _device_kind(persistent, live):
+    """hostdev (a fixed host PCI address), network (a VF pool: libvirt allocates, the running domain's XML shows the
+    VF it got as type='hostdev'), or None for an interface on a network that is not a VF pool."""
+    if persistent is not None and persistent.get("type") == "network":
+        return "network" if live is None or live.get("type") == "hostdev" else None
+    return "hostdev"
+
+
+def domain_vfs(domain, sysfs_root=SYSFS_ROOT):
+    """The VFs of a domain (sorted by user alias, MAC or address), as its definition has them: ``alias``, ``kind`` (hostdev, or network for a VF pool),
+    ``network``, ``address`` (the host PCI address it holds now: the running domain's, else the definition's; null for
+    a pool VF of a domain that is not running), ``xml`` (the device as the persistent definition has it, the form to
+    attach again: a pool VF by network), and its identity from this host's sysfs (``pf``, ``vf``), or
+    ``identity_error`` when this host has no such VF (a definition from another host). A network interface whose
+    network is not a VF pool is left out; it shows as type='network' in the running domain's XML too."""
+    name = domain.name()
+    texts = _domain_xmls(domain, name=name) or []
+    persistent = _vf_devices(parse(texts[0], "XML of domain " + name)) if domain.isPersistent() and texts else {}
+    live = _vf_devices(parse(texts[-1], "XML of domain " + name)) if domain.isActive() and texts else {}
+    found = []
+    for key in sorted(set(persistent) | set(live)):
+        defined, running = persistent.get(key), live.get(key)
+        kind = _device_kind(defined, running)
+        if kind is None:
+            continue
+        element = defined if defined is not None else running
+        source = (running if running is not None else element).find("source")
+        address = pci_address_of(source) if source is not None else None
+        network = defined.find("source").get("network") if kind == "network" and defined.find("source") is not None else None
+        alias = (_alias(defined) if defined is not None else None) or (_alias(running) if running is not None else None)
+        entry = {"alias": alias, "kind": kind, "network": network, "address": address, "pf": None, "vf": None,
+                 "identity_error": None, "xml": ET.tostring(element, encoding="unicode").strip()}
+        if address:
+            try:
+                identity = vf_identity(address, sysfs_root)
+                entry.update(pf=identity["pf"], vf=identity["vf"])
+            except LibvirtCollectionError as error:
+                entry["identity_error"] = error.message
+        found.append(entry)
+    return found
 
 
 # --- hostdev networks (VF pools) --------------------------------------------------------------------------------------

@@ -40,7 +40,8 @@ attributes:
 options:
   pf:
     description:
-      - A PF's netdev, for example C(enp59s0f0), to list its enabled VFs. Exactly one of O(pf), O(network) and O(address).
+      - A PF's netdev, for example C(enp59s0f0), to list its enabled VFs. Exactly one of O(pf), O(network), O(address) and
+        O(domain).
     type: str
   network:
     description:
@@ -51,6 +52,18 @@ options:
     description:
       - One VF's PCI address, for example C(0000:3b:02.1).
     type: str
+  domain:
+    description:
+      - A domain, to list its VF devices (RV(devices)) instead of VFs - each C(<interface type='hostdev'>), PCI
+        C(<hostdev>) and C(<interface type='network'>) on a VF pool of its persistent definition, and of its running
+        one for a running domain, with the VF it holds and that VF's identity on this host.
+      - The migrate role calls it on the source to tell a VF at a fixed address (C(kind=hostdev)) from a VF of a pool
+        (C(kind=network)): a running domain's XML shows a pool VF as C(type='hostdev') too.
+    type: str
+  sysfs_root:
+    description:
+      - Where sysfs is mounted, C(/sys) when not set. Only tests change it (a fake tree with the kernel's layout).
+    type: path
   reservation_dir:
     description:
       - The directory of VF reservations. A reservation is a directory C(vf-<PCI address>) in it, for example
@@ -85,7 +98,7 @@ EXAMPLES = r"""
 RETURN = r"""
 vfs:
   description: The VFs, in VF number order (by PF, then number, for a network that lists addresses).
-  returned: success
+  returned: O(domain) is not given
   type: list
   elements: dict
   contains:
@@ -126,9 +139,48 @@ vfs:
   sample:
     - {address: "0000:3b:02.4", pf: enp59s0f0, vf: 4, mac: "52:54:00:aa:00:04", owners: [], reserved: false,
        reserved_by: null, free: true}
+devices:
+  description: With O(domain), its VF devices, sorted by alias.
+  returned: O(domain) is given
+  type: list
+  elements: dict
+  contains:
+    alias:
+      description: The device's alias.
+      type: str
+      sample: ua-primary0
+    kind:
+      description: V(hostdev) (a VF at a fixed host PCI address) or V(network) (a VF of a libvirt hostdev network).
+      type: str
+      sample: network
+    network:
+      description: The network of a V(network) device; null otherwise.
+      type: str
+      sample: sriov-pool
+    address:
+      description: The host PCI address of the VF the device holds - the running domain's, else the definition's; null
+        for a pool VF of a domain that is not running.
+      type: str
+      sample: "0000:3b:02.6"
+    pf:
+      description: The VF's PF netdev on this host; null when this host has no such VF (see RV(devices[].identity_error)).
+      type: str
+      sample: enp59s0f0
+    vf:
+      description: The VF's number on RV(devices[].pf).
+      type: int
+      sample: 6
+    identity_error:
+      description: Why sysfs gave no identity for RV(devices[].address); null when it did.
+      type: str
+      sample: null
+    xml:
+      description: The device as the persistent definition has it (a pool VF by network), the XML to attach it again.
+      type: str
+      sample: "<interface type='network'>...</interface>"
 free:
   description: The PCI addresses of the free VFs, in the order of RV(vfs).
-  returned: success
+  returned: O(domain) is not given
   type: list
   elements: str
   sample: ["0000:3b:02.0", "0000:3b:02.4"]
@@ -136,11 +188,12 @@ free:
 
 from ansible_collections.netfailover.standby.plugins.module_utils import sriov
 from ansible_collections.netfailover.standby.plugins.module_utils.host_commands import CommandError
+from ansible_collections.netfailover.standby.plugins.module_utils.libvirt_connection import get_domain
 from ansible_collections.netfailover.standby.plugins.module_utils.module import LibvirtModule
 from ansible_collections.netfailover.standby.plugins.module_utils.vf_mac import admin_macs
 
 SYSFS_ROOT = sriov.SYSFS_ROOT
-SELECTORS = ("pf", "network", "address")
+SELECTORS = ("pf", "network", "address", "domain")
 
 
 def argument_spec():
@@ -148,7 +201,9 @@ def argument_spec():
         "pf": {"type": "str"},
         "network": {"type": "str"},
         "address": {"type": "str"},
+        "domain": {"type": "str"},
         "reservation_dir": {"type": "path", "default": "/run/netfailover.standby/locks"},
+        "sysfs_root": {"type": "path"},
     }
 
 
@@ -170,12 +225,16 @@ def read_macs(module, pfs):
 
 def run(module):
     params = module.params
+    sysfs_root = params["sysfs_root"] or SYSFS_ROOT
+    if params["domain"]:
+        devices = sriov.domain_vfs(get_domain(module.connection, params["domain"]), sysfs_root)
+        return {"changed": False, "devices": devices}
     if params["pf"]:
-        vfs = sriov.pf_vfs(params["pf"], SYSFS_ROOT)
+        vfs = sriov.pf_vfs(params["pf"], sysfs_root)
     elif params["network"]:
-        vfs = sriov.hostdev_network_vfs(module.connection, params["network"], SYSFS_ROOT)
+        vfs = sriov.hostdev_network_vfs(module.connection, params["network"], sysfs_root)
     else:
-        identity = sriov.vf_identity(params["address"], SYSFS_ROOT)
+        identity = sriov.vf_identity(params["address"], sysfs_root)
         vfs = [sriov.vf_entry(identity["pf"], identity["vf"], identity["address"])]
     rows = sriov.vf_table(vfs, sriov.vf_owners(module.connection), sriov.reservations(params["reservation_dir"]),
                           read_macs(module, sorted({vf["pf"] for vf in vfs})))

@@ -253,3 +253,43 @@ def test_vf_table():
         {"pf": "enp59s0f0", "vf": 5, "address": "0000:3b:02.5", "mac": None, "owners": [], "reserved": True,
          "reserved_by": "vm2", "free": False},
     ]
+
+
+# --- the VFs of one domain (how the migrate role tells a VF at a fixed address from a pool's) ----------------------------
+
+
+def pool1(active=True):
+    return FakeDomain("pool1", live=(host.SAMPLES / "domain_pool1_live.xml").read_text(),
+                      persistent=(host.SAMPLES / "domain_pool1_persistent.xml").read_text(), active=active)
+
+
+def test_a_running_pool_vf_is_kind_network_with_the_vf_it_got(sysfs):
+    """The running domain's XML shows the pool VF as type='hostdev': only the definition says it is the pool's."""
+    devices = sriov.domain_vfs(pool1(), sysfs)
+    assert [{k: d[k] for k in ("alias", "kind", "network", "address", "pf", "vf", "identity_error")} for d in devices] == [
+        {"alias": "ua-primary0", "kind": "network", "network": "vfpool", "address": "0000:3b:02.6", "pf": host.PF, "vf": 6,
+         "identity_error": None}]
+    xml = ET.fromstring(devices[0]["xml"])  # attached again by network, so that libvirt allocates from the pool
+    assert xml.get("type") == "network" and xml.find("source").get("network") == "vfpool"
+
+
+def test_a_pool_vf_of_a_domain_that_is_not_running_has_no_address(sysfs):
+    devices = sriov.domain_vfs(pool1(active=False), sysfs)
+    assert [(d["kind"], d["address"], d["pf"]) for d in devices] == [("network", None, None)]
+
+
+def test_fixed_vfs_with_their_identity_and_a_vf_this_host_has_not(sysfs):
+    devices = (host.hostdev_interface(host.VFS[2], "52:54:00:00:02:02").replace("</interface>", "<alias name='ua-primary0'/></interface>")
+               + host.hostdev("0000:3b:0a.1").replace("</hostdev>", "<alias name='ua-gpu0'/></hostdev>")
+               + "<interface type='bridge'><source bridge='br0'/><model type='virtio'/><alias name='ua-standby0'/></interface>")
+    domain = FakeDomain("web1", live=host.domain_xml("web1", devices))
+    found = {d["alias"]: d for d in sriov.domain_vfs(domain, sysfs)}
+    assert sorted(found) == ["ua-gpu0", "ua-primary0"]  # the virtio standby is no VF
+    assert (found["ua-primary0"]["kind"], found["ua-primary0"]["pf"], found["ua-primary0"]["vf"]) == ("hostdev", host.PF, 2)
+    assert found["ua-gpu0"]["pf"] is None and "No PCI device 0000:3b:0a.1 on this host" in found["ua-gpu0"]["identity_error"]
+
+
+def test_a_network_interface_on_a_network_that_is_no_pool_is_left_out(sysfs):
+    nat = "<interface type='network'><source network='default'/><model type='virtio'/><alias name='ua-net0'/></interface>"
+    domain = FakeDomain("nat1", live=host.domain_xml("nat1", nat))
+    assert sriov.domain_vfs(domain, sysfs) == []

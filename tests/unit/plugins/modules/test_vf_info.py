@@ -97,11 +97,24 @@ def test_unreadable_macs_are_null_with_a_warning(run_module, ip, on_host, monkey
     ({"network": "vfpool-off"}, "Network vfpool-off is defined but not active"),
     ({"network": "nope"}, "Network 'nope' not found at test:///default."),
     ({"address": "0000:00:1f.6"}, "0000:00:1f.6 is not an SR-IOV VF: "),
-    ({"pf": "enp59s0f0", "network": "vfpool"}, "parameters are mutually exclusive: pf|network|address"),
-    ({}, "one of the following is required: pf, network, address"),
+    ({"pf": "enp59s0f0", "network": "vfpool"}, "parameters are mutually exclusive: pf|network|address|domain"),
+    ({}, "one of the following is required: pf, network, address, domain"),
+    ({"domain": "nope"}, "Domain 'nope' not found at test:///default. Domains defined there: db1, db2, test, tr1, vm1, web1."),
 ])
 def test_clear_errors(run_module, ip, on_host, args, message):
     outcome = run_module(vf_info.main, dict(on_host, **args))
     assert outcome.failed
     assert outcome.result["msg"].startswith(message)
     assert ip.sets() == []
+
+
+@pytest.mark.parametrize("domain, devices", [
+    ("web1", [("hostdev", None, "0000:3b:02.2", 2)]),  # running, a fixed VF
+    ("db2", [("hostdev", None, "0000:3b:02.1", 1), ("hostdev", None, "0000:65:00.0", None)]),  # and a GPU this host has not
+    ("vm1", [("network", "vfpool", None, None)]),  # a pool's VF, shut off: no VF until it runs
+])
+def test_the_vf_devices_of_a_domain(run_module, ip, on_host, domain, devices):
+    outcome = run_module(vf_info.main, dict(on_host, domain=domain))
+    assert not outcome.failed, outcome.result
+    assert [(d["kind"], d["network"], d["address"], d["vf"]) for d in outcome.result["devices"]] == devices
+    assert ip.commands == []  # no MACs read: the devices, not the VFs
