@@ -58,7 +58,7 @@ options:
         C(<hostdev>) and C(<interface type='network'>) on a VF pool of its persistent definition, and of its running
         one for a running domain, with the VF it holds and that VF's identity on this host.
       - The migrate role calls it on the source to tell a VF at a fixed address (C(kind=hostdev)) from a VF of a pool
-        (C(kind=network)): a running domain's XML shows a pool VF as C(type='hostdev') too.
+        (C(kind=network)), since a running domain's XML shows a pool VF as C(type='hostdev') too.
     type: str
   sysfs_root:
     description:
