@@ -124,7 +124,7 @@ def failover_pair(xml_text, standby_alias="ua-standby0", primary_alias="ua-prima
                           for pair in _pairs(root))
         raise AnsibleFilterError(
             "The domain has no virtio-net interface with alias {0}: it has no STANDBY pair to migrate by that alias{1}. "
-            "Configure one with netfailover.standby.standby_pair (or give migrate_standby_alias).".format(
+            "Configure one with netfailover.standby.standby_pair (failover_pairs finds the pairs under any alias).".format(
                 standby_alias, "; its STANDBY pairs: " + found if found else ""))
     primary = _by_alias(root, primary_alias, hostdevs=True)
     return _describe_pair(standby, primary, _qemu_properties(root))
