@@ -90,6 +90,18 @@ class PrimaryDevice:
         device = dd.find_device(domain_element, self.alias)
         return dd.to_text(device) if device is not None else None
 
+    def device_pair_macs(self, before):
+        """[the MAC of the standby this device pairs with], so that the guest is checked on this device's failover pair
+        only (another pair of a guest with several is in its own step of the dance); None, every pair, for a device
+        whose MAC no virtio standby has (a VF given with a wrong MAC: the state machine then names it)."""
+        known = [text for text in list(before.values()) + [self.options.get("xml")] if text]
+        mac = device_mac(known[0]) if known else None
+        if mac is None:
+            return None
+        domain_element = dd.parse_xml(dd.domain_xml(self.domain, which="live", name=self.name), "live XML of domain " + self.name)
+        standbys = [dd.describe_interface(i) for i in dd.interfaces(domain_element)]
+        return [mac] if any(i["model"] == "virtio" and (i["mac"] or "").lower() == mac for i in standbys) else None
+
     def snapshot(self, wanted):
         return {where: self.device(where) for where in wanted}
 
@@ -102,10 +114,7 @@ class PrimaryDevice:
         before = self.snapshot(wanted)
         present = self.options["state"] == "present"
         todo = [where for where in wanted if (before[where] is None) == present]
-        # the guest is checked on this device's failover pair only (its MAC): another pair of a guest with several is
-        # in its own step of the dance
-        known = [text for text in list(before.values()) + [self.options.get("xml")] if text]
-        self.pair_macs = [mac for mac in (device_mac(text) for text in known[:1]) if mac] or None
+        self.pair_macs = self.device_pair_macs(before)
         result = {"changed": bool(todo), "alias": self.alias, "state": self.options["state"], "before": before}
         xml = self.device_xml(todo)[0] if present and todo else None
         if todo and not self.check_mode:

@@ -167,6 +167,16 @@ def test_attach_checks_the_pair_of_its_device_only(opts):
         assert [(p["mac"], p["state"]) for p in result["guest"]["pairs"]] == [(MAC, "armed")]
 
 
+@pytest.mark.parametrize("xml, macs", [
+    (PRIMARY_XML, [MAC]),  # the standby's MAC: its pair
+    (PRIMARY_XML.replace(MAC, "02:00:00:00:00:99"), None),  # a VF given with a wrong MAC: every pair, so the guest check names it
+])
+def test_the_pair_checked_is_the_standby_with_the_devices_mac(xml, macs):
+    domain = FakeDomain(live=WITHOUT)
+    device, _result = run(domain, options(xml=xml, wait_for_guest=False))
+    assert device.pair_macs == macs
+
+
 def test_attach_adds_the_alias_to_the_xml():
     domain = FakeDomain(live=WITHOUT)
     run(domain, options(xml=PRIMARY_XML.replace("<alias name='ua-primary0'/>", "")))
