@@ -83,8 +83,8 @@ def test_the_job_succeeded(job):
 def test_the_events_carry_the_roles_tasks(job):
     ok_tasks = [e["event_data"] for e in job["events"] if e["event"] == "runner_on_ok"]
     role_tasks = {d["task"] for d in ok_tasks if d.get("role") == "migrate"}
-    for task in ("Detach the VF of {0} on hv1".format(GUEST), "Run the live migration of {0}".format(GUEST),
-                 "Attach the VF to {0} on hv2".format(GUEST), "Save the report of {0} as JSON on the controller".format(GUEST),
+    for task in ("Detach each VF of {0} on hv1".format(GUEST), "Run the live migration of {0}".format(GUEST),
+                 "Attach each VF to {0} on hv2".format(GUEST), "Save the report of {0} as JSON on the controller".format(GUEST),
                  "Hand the report to AWX as a job artifact"):
         assert any(t.startswith(task) for t in role_tasks), (task, sorted(role_tasks))
     assert not [e for e in job["events"] if e["event"] == "runner_on_failed" and not e["event_data"].get("ignore_errors")]

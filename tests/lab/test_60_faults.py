@@ -385,7 +385,7 @@ def test_guest_that_never_releases_the_vf(lab, tmp_path):
     result = migrate(lab, tmp_path, "no-unplug", migrate_unplug_timeout=8)
     assert result.rc != 0
     assert result.report["outcome"] == "rolled_back", result.report["message"]
-    assert result.report["failed_step"].startswith("Detach the VF")
+    assert result.report["failed_step"].startswith("Detach each VF")
     assert "8" in result.report["message"]  # says how long it waited
     hv, state = settle(lab, states=("steady", "armed"))
     assert hv == source
