@@ -110,6 +110,27 @@ class Lab:
                                    stdout=subprocess.PIPE, text=True)
         return Probe(process)
 
+    def remove(self, domains, networks=(), hosts="hypervisors"):
+        """Destroy and undefine ``domains`` and stop and undefine ``networks`` wherever they are on ``hosts``, in one play
+        (one SSH session per hypervisor); what is not there is skipped."""
+        mine = json.dumps(list(domains))
+        tasks = [
+            {"name": "List the domains", "community.libvirt.virt": {"command": "list_vms"}, "register": "defined"},
+            {"name": "List the running domains", "community.libvirt.virt": {"command": "list_vms", "state": "running"},
+             "register": "running"},
+            {"name": "Destroy them", "community.libvirt.virt": {"name": "{{ item }}", "state": "destroyed"},
+             "loop": "{{ running.list_vms | intersect(%s) }}" % mine},
+            {"name": "Undefine them", "community.libvirt.virt": {"name": "{{ item }}", "command": "undefine"},
+             "loop": "{{ defined.list_vms | intersect(%s) }}" % mine},
+        ] + [{"name": "virsh " + action, "ansible.builtin.command": {"argv": ["virsh", action, "{{ item }}"]},
+              "loop": list(networks), "register": "network", "changed_when": "network.rc == 0", "failed_when": False}
+             for action in ("net-destroy", "net-undefine")]
+        env = dict(os.environ, PATH="{0}:{1}".format(VENV_BIN, os.environ["PATH"]))
+        with tempfile.TemporaryDirectory() as work:
+            (Path(work) / "play.yml").write_text(json.dumps([{"hosts": hosts, "gather_facts": False, "tasks": tasks}]))
+            completed = run([VENV_BIN / "ansible-playbook", "-i", self.inventory_path, Path(work) / "play.yml"], env=env)
+        assert completed.returncode == 0, completed.stdout[-3000:]
+
     def playbook(self, playbook, extravars, report_dir, background=False):
         """Run one of the collection's playbooks against the lab, as an operator would."""
         env = dict(os.environ, PATH="{0}:{1}".format(VENV_BIN, os.environ["PATH"]),
