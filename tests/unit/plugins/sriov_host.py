@@ -197,3 +197,13 @@ class IpCommands:
     def sets(self):
         """The `ip link set` commands run."""
         return [argv for argv in self.commands if argv[1:3] == ["link", "set"]]
+
+
+def fake_ip(monkeypatch):
+    """AnsibleModule's run_command and get_bin_path answered by an IpCommands (returned: it records every argv)."""
+    from ansible.module_utils import basic  # pylint: disable=import-outside-toplevel
+
+    commands = IpCommands()
+    monkeypatch.setattr(basic.AnsibleModule, "run_command", lambda _module, argv, **kwargs: commands(argv, **kwargs))
+    monkeypatch.setattr(basic.AnsibleModule, "get_bin_path", lambda _module, name, required=False: "/sbin/" + name)
+    return commands

@@ -18,10 +18,8 @@ ZERO = "00:00:00:00:00:00"
 
 @pytest.fixture
 def ip(monkeypatch):
-    commands = host.IpCommands()
-    monkeypatch.setattr(basic.AnsibleModule, "run_command", lambda _module, argv, **kwargs: commands(argv, **kwargs))
-    monkeypatch.setattr(basic.AnsibleModule, "get_bin_path", lambda _module, name, required=False: "/sbin/" + name)
-    return commands
+    """`ip` on the fake host (enp59s0f0 and its 8 VFs): every argv given to run_command is recorded."""
+    return host.fake_ip(monkeypatch)
 
 
 @pytest.fixture

@@ -9,8 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from ansible.module_utils import basic
-
 from ansible_collections.netfailover.standby.plugins.module_utils import libvirt_connection
 from ansible_collections.netfailover.standby.plugins.modules import vf_mac
 from ansible_collections.netfailover.standby.tests.unit.plugins import sriov_host as host
@@ -22,10 +20,7 @@ MAC = "52:54:00:6c:00:01"
 @pytest.fixture
 def ip(monkeypatch):
     """`ip` on the fake host (enp59s0f0 and its 8 VFs): every argv given to run_command is recorded."""
-    commands = host.IpCommands()
-    monkeypatch.setattr(basic.AnsibleModule, "run_command", lambda _module, argv, **kwargs: commands(argv, **kwargs))
-    monkeypatch.setattr(basic.AnsibleModule, "get_bin_path", lambda _module, name, required=False: "/sbin/" + name)
-    return commands
+    return host.fake_ip(monkeypatch)
 
 
 @pytest.fixture
