@@ -55,9 +55,16 @@ def dance(lab):
     expect(lab, "hv1", "steady")
     yield lab
     where = "hv1" if GUEST in lab.command("hv1", "virsh", "list", "--name")["stdout"].split() else "hv2"
-    if where == "hv2":
+    if where == "hv2":  # the seed's dance back: the lab's hypervisors refuse to migrate the guest with its VF
+        set_standby_link(lab, "hv2", "up")
+        if "ua-primary0" in lab.command("hv2", "virsh", "dumpxml", GUEST)["stdout"]:
+            detach_primary(lab, "hv2")
+        expect(lab, "hv2", "standby_only_up")
         lab.command("hv2", "virsh", "migrate", "--live", "--persistent", "--undefinesource", "--p2p", GUEST,
                     "qemu+tcp://198.51.100.11/system")
+        attach_primary(lab, "hv1")
+        expect(lab, "hv1", "armed", timeout=60)
+        set_standby_link(lab, "hv1", "down")
     expect(lab, "hv1", "steady", "armed")
 
 
