@@ -269,9 +269,13 @@ def prepare_hv_files(hv, tree):
     shutil.rmtree(etc, ignore_errors=True)
     # the platform's own default configuration: libvirt 11 reads files that 9.0 does not ship
     shutil.copytree(tree / "etc" / "libvirt" if tree else "/etc/libvirt", etc, symlinks=True)
-    # an emulated VF refuses to migrate, as an assigned VF does (lab/hooks/qemu); libvirt finds hooks at start-up
-    (etc / "hooks").mkdir(exist_ok=True)
-    shutil.copy2(REPO / "lab" / "hooks" / "qemu", etc / "hooks" / "qemu")
+    # an emulated VF refuses to migrate, as an assigned VF does (lab/hooks/qemu_hook.py); libvirt finds its qemu hook
+    # at start-up and runs nothing else of the folder
+    hooks = etc / "hooks"
+    hooks.mkdir(exist_ok=True)
+    shutil.copy2(REPO / "lab" / "hooks" / "qemu_hook.py", hooks / "qemu_hook.py")
+    (hooks / "qemu").write_text('#!/bin/sh\nexec /usr/bin/python3 /etc/libvirt/hooks/qemu_hook.py "$@"\n')
+    (hooks / "qemu").chmod(0o755)
     autostart = etc / "qemu" / "networks" / "autostart"
     shutil.rmtree(autostart, ignore_errors=True)  # no libvirt "default" network (dnsmasq, 192.168.122.0/24)
     host_uuid_file = root / "host-uuid"

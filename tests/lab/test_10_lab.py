@@ -42,7 +42,7 @@ def standby_tap(lab, hv):
 
 
 def test_a_plain_live_migration_with_the_vf_is_refused_as_for_an_assigned_vf(lab):
-    """The hypervisors' libvirt hook (lab/hooks/qemu) refuses the emulated VF, as libvirt refuses an assigned one."""
+    """The hypervisors' libvirt hook (lab/hooks/qemu_hook.py) refuses the emulated VF, as libvirt refuses an assigned one."""
     refused = lab.ansible("hv1", "ansible.builtin.command", {"argv": [
         "virsh", "migrate", "--live", "--persistent", "--undefinesource", "--p2p", GUEST, "qemu+tcp://198.51.100.12/system"]})
     assert refused["rc"] != 0 and "cannot migrate a domain with an assigned VF (ua-primary0" in refused["stderr"], refused

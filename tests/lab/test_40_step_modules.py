@@ -216,7 +216,7 @@ def test_live_migrate_errors_change_nothing(steps):
 
 
 def test_live_migrate_of_a_domain_with_its_vf_is_refused_and_the_domain_stays(steps):
-    """As libvirt refuses to migrate an assigned VF, the lab's hypervisors refuse its emulated one (lab/hooks/qemu)."""
+    """As libvirt refuses to migrate an assigned VF, the lab's hypervisors refuse its emulated one (lab/hooks/qemu_hook.py)."""
     result = task(steps, "hv1", "live_migrate", {"name": GUEST, "destination_uri": tcp_uri(steps, "hv2"), "timeout": 120})
     assert result["failed"] and "cannot migrate a domain with an assigned VF (ua-primary0" in result["msg"], result["msg"]
     assert result["location"] == "source" and where(steps) == "hv1"

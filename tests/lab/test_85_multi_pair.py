@@ -10,7 +10,7 @@ Both are defined on hv1 from vm1's definition (test_30's fresh_domain) and start
   VF's own model, so that only its MAC tells it from a VF: an e1000e would be invisible to the guest (the lab guest's
   cloud kernel has no e1000e driver).
 The guest's init puts its address on the master whose MAC is nflab.mac (pair A's). The lab's hypervisors refuse to
-migrate a domain that still has an emulated VF (lab/hooks/qemu), so a migration that succeeds proves every VF was taken
+migrate a domain that still has an emulated VF (lab/hooks/qemu_hook.py), so a migration that succeeds proves every VF was taken
 out first. Each migration (playbooks/migrate.yml) is judged per pair: the outcome and the report's pairs, every pair
 steady at the end where the guest runs (guest_failover_info pairs), the destination's persistent definition with every
 pair's VF, and the guest reachable at its address. The test domains are destroyed and undefined at the end.

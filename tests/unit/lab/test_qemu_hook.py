@@ -2,7 +2,7 @@
 # Copyright (c) 2026 netfailover.standby contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""lab/hooks/qemu: the lab's emulated VF refuses to migrate unless QEMU unplugs it itself, as an assigned VF does.
+"""lab/hooks/qemu_hook.py: the lab's emulated VF refuses to migrate unless QEMU unplugs it itself, as an assigned VF does.
 
 Run as libvirt runs it: the domain name, the operation and sub-operation as arguments, the domain XML on stdin."""
 
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-HOOK = Path(__file__).resolve().parents[3] / "lab" / "hooks" / "qemu"
+HOOK = Path(__file__).resolve().parents[3] / "lab" / "hooks" / "qemu_hook.py"
 
 VF = """<interface type='bridge'><mac address='52:54:00:6c:00:01'/><source bridge='esw0'/><model type='vmxnet3'/>
   <alias name='ua-primary0'/></interface>"""
