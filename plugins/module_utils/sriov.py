@@ -33,6 +33,7 @@ RESERVATION_PREFIX = "vf-"  # a reservation is a directory vf-<PCI address> (mad
 RESERVATION_OWNER = "owner"  # a file in it with the name of the VM the VF is reserved for
 
 _VIRTFN = re.compile(r"^virtfn(\d+)$")
+_USER_ALIAS = re.compile(r"ua-")  # libvirt keeps user aliases in the persistent definition; its own ones only live
 _REPRESENTOR = re.compile(r"pf\d+(?:vf|sf)\d+$")  # phys_port_name of a VF/SF representor (mlx5, ice in switchdev mode)
 
 
@@ -256,7 +257,7 @@ def _device_key(element):
     """What identifies a device in both the persistent and the running XML: its user alias (ua-...), else an
     interface's MAC, else a hostdev's host PCI address (libvirt gives running devices aliases of its own)."""
     alias = _alias(element)
-    if alias and alias.startswith("ua-"):
+    if alias and _USER_ALIAS.match(alias):
         return alias
     mac = element.find("mac")
     if mac is not None and mac.get("address"):
@@ -266,11 +267,13 @@ def _device_key(element):
 
 def _vf_devices(root):
     """{key: element} of a domain XML's devices that can be VFs: PCI <hostdev>s, hostdev and network interfaces."""
-    found = {}
-    for element in root.findall("devices/hostdev") + root.findall("devices/interface"):
-        if (element.tag == "hostdev" and element.get("type") == "pci") or element.get("type") in ("hostdev", "network"):
-            found[_device_key(element)] = element
-    return found
+    return dict((_device_key(element), element) for element in root.iterfind("devices/*") if _may_be_vf(element))
+
+
+def _may_be_vf(element):
+    if element.tag == "hostdev":
+        return element.get("type") == "pci"
+    return element.tag == "interface" and element.get("type") in ("hostdev", "network")
 
 
 def _device_kind(persistent, live):
