@@ -22,6 +22,7 @@ from ansible_collections.netfailover.standby.plugins.module_utils.domain_events 
     TIMEOUT,
     DeviceRemovalWatcher,
 )
+from ansible_collections.netfailover.standby.plugins.module_utils.domain_xml import mac_of
 from ansible_collections.netfailover.standby.plugins.module_utils.failover_state import PRIMARY_ENSLAVED_STATES
 from ansible_collections.netfailover.standby.plugins.module_utils.libvirt_connection import LibvirtCollectionError
 
@@ -32,8 +33,7 @@ XML_FALLBACK_INTERVAL = 0.5  # seconds between two reads of the live XML while a
 
 def device_mac(xml_text):
     """The MAC of a device XML (an interface's <mac address>), None for a device without one (a plain <hostdev>)."""
-    mac = dd.parse_xml(xml_text, "device XML").find("mac")
-    return mac.get("address", "").lower() or None if mac is not None else None
+    return mac_of(dd.parse_xml(xml_text, "device XML"))
 
 
 class PrimaryDevice:

@@ -19,15 +19,22 @@ import os
 import re
 import xml.etree.ElementTree as ET
 
-from ansible_collections.netfailover.standby.plugins.module_utils.domain_xml import format_pci, parse, parse_pci, pci_address
+from ansible_collections.netfailover.standby.plugins.module_utils.domain_xml import (
+    alias_of,
+    format_pci,
+    mac_of,
+    parse,
+    parse_pci,
+    pci_address,
+)
 from ansible_collections.netfailover.standby.plugins.module_utils.libvirt_connection import (
     LibvirtCollectionError,
     connection_uri,
     libvirt_call,
 )
+from ansible_collections.netfailover.standby.plugins.module_utils.standby_libvirt import all_domains, domain_texts
 
 SYSFS_ROOT = "/sys"
-VIR_DOMAIN_XML_INACTIVE = 2  # the persistent definition (libvirt.VIR_DOMAIN_XML_INACTIVE)
 VIR_ERR_NO_NETWORK = 43
 RESERVATION_PREFIX = "vf-"  # a reservation is a directory vf-<PCI address> (made with mkdir, which is atomic)
 RESERVATION_OWNER = "owner"  # a file in it with the name of the VM the VF is reserved for
@@ -216,30 +223,14 @@ def assigned_pci_addresses(root):
     return sorted(address for address in found if address)
 
 
-@libvirt_call("list domains")
-def _all_domains(connection):
-    return connection.listAllDomains(0)
-
-
-@libvirt_call("read the XML of domain {name}", missing_is_none=True)
-def _domain_xmls(domain, name):  # pylint: disable=unused-argument
-    """The persistent and the live XML of a domain, as it has them; None when it vanished since the listing."""
-    texts = []
-    if domain.isPersistent():
-        texts.append(domain.XMLDesc(VIR_DOMAIN_XML_INACTIVE))
-    if domain.isActive():
-        texts.append(domain.XMLDesc(0))
-    return texts
-
-
 def vf_owners(connection):
     """{host PCI address: sorted names of the domains that use it} over every domain, defined or running, in its
     persistent and its live XML (a device hot-plugged live only, or a VF libvirt allocated from a hostdev network,
     is only in the live XML; a shut-off domain's devices only in the persistent one)."""
     owners = {}
-    for domain in _all_domains(connection):
+    for domain in all_domains(connection):
         name = domain.name()
-        for text in _domain_xmls(domain, name=name) or ():
+        for text in domain_texts(domain, name=name) or ():
             for address in assigned_pci_addresses(parse(text, "XML of domain {0}".format(name))):
                 owners.setdefault(address, set()).add(name)
     return {address: sorted(names) for address, names in owners.items()}
@@ -248,20 +239,15 @@ def vf_owners(connection):
 # --- the VFs of one domain ---------------------------------------------------------------------------------------------
 
 
-def _alias(element):
-    alias = element.find("alias")
-    return alias.get("name") if alias is not None else None
-
-
 def _device_key(element):
     """What identifies a device in both the persistent and the running XML: its user alias (ua-...), else an
     interface's MAC, else a hostdev's host PCI address (libvirt gives running devices aliases of its own)."""
-    alias = _alias(element)
+    alias = alias_of(element)
     if alias and _USER_ALIAS.match(alias):
         return alias
-    mac = element.find("mac")
-    if mac is not None and mac.get("address"):
-        return "mac " + mac.get("address").lower()
+    mac = mac_of(element)
+    if mac:
+        return "mac " + mac
     return "pci " + str(pci_address_of(element.find("source")) if element.find("source") is not None else None)
 
 
@@ -292,7 +278,7 @@ def domain_vfs(domain, sysfs_root=SYSFS_ROOT):
     ``identity_error`` when this host has no such VF (a definition from another host). A network interface whose
     network is not a VF pool is left out; it shows as type='network' in the running domain's XML too."""
     name = domain.name()
-    texts = _domain_xmls(domain, name=name) or []
+    texts = domain_texts(domain, name=name) or []
     persistent = _vf_devices(parse(texts[0], "XML of domain " + name)) if domain.isPersistent() and texts else {}
     live = _vf_devices(parse(texts[-1], "XML of domain " + name)) if domain.isActive() and texts else {}
     found = []
@@ -305,7 +291,7 @@ def domain_vfs(domain, sysfs_root=SYSFS_ROOT):
         source = (running if running is not None else element).find("source")
         address = pci_address_of(source) if source is not None else None
         network = defined.find("source").get("network") if kind == "network" and defined.find("source") is not None else None
-        alias = (_alias(defined) if defined is not None else None) or (_alias(running) if running is not None else None)
+        alias = (alias_of(defined) if defined is not None else None) or (alias_of(running) if running is not None else None)
         entry = {"alias": alias, "kind": kind, "network": network, "address": address, "pf": None, "vf": None,
                  "identity_error": None, "xml": ET.tostring(element, encoding="unicode").strip()}
         if address:

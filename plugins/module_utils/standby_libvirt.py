@@ -54,9 +54,12 @@ def all_domains(connection):
 
 
 @libvirt_call("read the XML of domain {name}", missing_is_none=True)
-def _domain_texts(domain, name=None):
-    """Persistent and (when running) live XML, for their MACs (no secrets); None when the domain went away meanwhile."""
-    texts = [domain.XMLDesc(XML_INACTIVE)]
+def domain_texts(domain, name=None):
+    """The persistent XML (of a persistent domain) and the live XML (of a running one), in that order, without
+    secrets (for MACs and devices); None when the domain went away since it was listed."""
+    texts = []
+    if domain.isPersistent():
+        texts.append(domain.XMLDesc(XML_INACTIVE))
     if domain.isActive():
         texts.append(domain.XMLDesc(0))
     return texts
@@ -67,7 +70,7 @@ def macs_by_domain(connection):
     found = {}
     for domain in all_domains(connection):
         name = domain.name()
-        for text in _domain_texts(domain, name=name) or []:
+        for text in domain_texts(domain, name=name) or []:
             for mac in dx.interface_macs(dx.parse(text, "XML of domain " + name)):
                 found.setdefault(mac, set()).add(name)
     return found
