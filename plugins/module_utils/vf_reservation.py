@@ -64,19 +64,21 @@ def reserve(vfs, owners, directory, vm, check_mode=False):
     candidates = {vf["address"]: vf for vf in vfs}
     mine = [address for address in held_by(reserved, vm) if address in candidates]
     result = {"changed": False, "vm": vm, "directory": directory, "reserved": None, "address": None, "pf": None, "vf": None}
+
+    def held(vf, changed):
+        return dict(result, changed=changed, address=vf["address"], pf=vf["pf"], vf=vf["vf"],
+                    reserved=reservation_path(directory, vf["address"]))
+
     if mine:
-        vf = candidates[mine[0]]
-        return dict(result, address=vf["address"], pf=vf["pf"], vf=vf["vf"], reserved=reservation_path(directory, vf["address"]))
+        return held(candidates[mine[0]], False)
     free = sriov.free_vfs(vfs, owners, reserved)
     if check_mode and free:
-        return dict(result, changed=True, address=free[0]["address"], pf=free[0]["pf"], vf=free[0]["vf"],
-                    reserved=reservation_path(directory, free[0]["address"]))
+        return held(free[0], True)
     if free:
         _make_directory(directory)
     for vf in free:
         if _try_reserve(directory, vf["address"], vm):
-            return dict(result, changed=True, address=vf["address"], pf=vf["pf"], vf=vf["vf"],
-                        reserved=reservation_path(directory, vf["address"]))
+            return held(vf, True)
     pf_names = ", ".join(sorted({vf["pf"] for vf in vfs})) or "the PF"
     raise LibvirtCollectionError(
         "No free VF on {0} for {1}: {2}. Free one (shut down or undefine a domain that holds it, or remove a stale "
