@@ -42,9 +42,9 @@ DEFAULT_PLATFORM = "current"
 sys.path.insert(0, os.environ.get("NFS_COLLECTIONS_ROOT", "/var/cache/netfailover.standby/collections"))
 
 # pylint: disable=wrong-import-position
-from ansible_collections.netfailover.standby.plugins.module_utils import guest_agent  # noqa: E402
-from ansible_collections.netfailover.standby.plugins.module_utils.failover_state import classify  # noqa: E402
-from ansible_collections.netfailover.standby.plugins.module_utils.guest_topology import (  # noqa: E402
+from ansible_collections.netfailover.standby.plugins.module_utils.guest import agent as guest_agent  # noqa: E402
+from ansible_collections.netfailover.standby.plugins.module_utils.guest.state import classify  # noqa: E402
+from ansible_collections.netfailover.standby.plugins.module_utils.guest.topology import (  # noqa: E402
     SYSFS_WALK_SCRIPT,
     parse_sysfs_walk,
 )

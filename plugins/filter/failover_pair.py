@@ -14,9 +14,9 @@ import xml.etree.ElementTree as ET
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.netfailover.standby.plugins.module_utils import domain_xml
-from ansible_collections.netfailover.standby.plugins.module_utils.libvirt_connection import LibvirtCollectionError
-from ansible_collections.netfailover.standby.plugins.module_utils.standby_pair import is_transient_teaming
+from ansible_collections.netfailover.standby.plugins.module_utils.virt import domain_xml
+from ansible_collections.netfailover.standby.plugins.module_utils.virt.connection import LibvirtCollectionError
+from ansible_collections.netfailover.standby.plugins.module_utils.standby.pair import is_transient_teaming
 
 _TRUE = ("on", "true", "yes", "1")
 

@@ -6,8 +6,8 @@
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.netfailover.standby.plugins.module_utils import domain_xml
-from ansible_collections.netfailover.standby.plugins.module_utils.libvirt_connection import LibvirtCollectionError
+from ansible_collections.netfailover.standby.plugins.module_utils.virt import domain_xml
+from ansible_collections.netfailover.standby.plugins.module_utils.virt.connection import LibvirtCollectionError
 
 
 def vf_device_at(xml_text, pci_address):

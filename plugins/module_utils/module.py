@@ -15,8 +15,8 @@ import copy
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.netfailover.standby.plugins.module_utils import libvirt_connection
-from ansible_collections.netfailover.standby.plugins.module_utils.libvirt_connection import (
+from ansible_collections.netfailover.standby.plugins.module_utils.virt import connection as libvirt_connection
+from ansible_collections.netfailover.standby.plugins.module_utils.virt.connection import (
     DEFAULT_URI,
     LibvirtCollectionError,
 )

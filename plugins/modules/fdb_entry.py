@@ -187,7 +187,7 @@ commands:
   sample: [["/usr/sbin/bridge", "fdb", "del", "52:54:00:6c:00:01", "dev", "pf0", "master"]]
 """
 
-from ansible_collections.netfailover.standby.plugins.module_utils.bridge_fdb import FdbEntry
+from ansible_collections.netfailover.standby.plugins.module_utils.host.bridge_fdb import FdbEntry
 from ansible_collections.netfailover.standby.plugins.module_utils.module import LibvirtModule
 
 

@@ -259,8 +259,8 @@ elapsed_seconds:
   sample: 0.12
 """
 
-from ansible_collections.netfailover.standby.plugins.module_utils import guest_failover
-from ansible_collections.netfailover.standby.plugins.module_utils.libvirt_connection import get_domain
+from ansible_collections.netfailover.standby.plugins.module_utils.guest import failover as guest_failover
+from ansible_collections.netfailover.standby.plugins.module_utils.virt.connection import get_domain
 from ansible_collections.netfailover.standby.plugins.module_utils.module import LibvirtModule
 
 

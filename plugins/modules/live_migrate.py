@@ -391,9 +391,9 @@ guest:
   sample: {"state": "armed", "message": "...", "reads": 1, "elapsed_seconds": 0.21}
 """
 
-from ansible_collections.netfailover.standby.plugins.module_utils import guest_failover
-from ansible_collections.netfailover.standby.plugins.module_utils.bridge_fdb import pinned_entry
-from ansible_collections.netfailover.standby.plugins.module_utils.live_migration import LiveMigration
+from ansible_collections.netfailover.standby.plugins.module_utils.guest import failover as guest_failover
+from ansible_collections.netfailover.standby.plugins.module_utils.host.bridge_fdb import pinned_entry
+from ansible_collections.netfailover.standby.plugins.module_utils.migration.live_migrate import LiveMigration
 from ansible_collections.netfailover.standby.plugins.module_utils.module import LibvirtModule
 
 

@@ -272,12 +272,12 @@ actions:
   sample: ["requested the removal of ua-primary0 (live)", "ua-primary0 removed (DEVICE_REMOVED event)"]
 """
 
-from ansible_collections.netfailover.standby.plugins.module_utils import guest_failover
-from ansible_collections.netfailover.standby.plugins.module_utils.bridge_fdb import pinned_entry
-from ansible_collections.netfailover.standby.plugins.module_utils.domain_events import start_event_loop
-from ansible_collections.netfailover.standby.plugins.module_utils.libvirt_connection import get_domain
+from ansible_collections.netfailover.standby.plugins.module_utils.guest import failover as guest_failover
+from ansible_collections.netfailover.standby.plugins.module_utils.host.bridge_fdb import pinned_entry
+from ansible_collections.netfailover.standby.plugins.module_utils.virt.events import start_event_loop
+from ansible_collections.netfailover.standby.plugins.module_utils.virt.connection import get_domain
 from ansible_collections.netfailover.standby.plugins.module_utils.module import LibvirtModule
-from ansible_collections.netfailover.standby.plugins.module_utils.primary_device import PrimaryDevice
+from ansible_collections.netfailover.standby.plugins.module_utils.migration.primary_device import PrimaryDevice
 
 
 def argument_spec():

@@ -175,7 +175,7 @@ domains:
 """
 
 from ansible_collections.netfailover.standby.plugins.module_utils.module import LibvirtModule
-from ansible_collections.netfailover.standby.plugins.module_utils.standby_inspect import inspect
+from ansible_collections.netfailover.standby.plugins.module_utils.standby.info import inspect
 
 
 def argument_spec():

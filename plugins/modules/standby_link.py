@@ -170,11 +170,11 @@ guest:
   sample: {"state": "armed", "message": "...", "reads": 1, "elapsed_seconds": 0.21}
 """
 
-from ansible_collections.netfailover.standby.plugins.module_utils import guest_failover
-from ansible_collections.netfailover.standby.plugins.module_utils.bridge_fdb import pinned_entry
-from ansible_collections.netfailover.standby.plugins.module_utils.libvirt_connection import get_domain
+from ansible_collections.netfailover.standby.plugins.module_utils.guest import failover as guest_failover
+from ansible_collections.netfailover.standby.plugins.module_utils.host.bridge_fdb import pinned_entry
+from ansible_collections.netfailover.standby.plugins.module_utils.virt.connection import get_domain
 from ansible_collections.netfailover.standby.plugins.module_utils.module import LibvirtModule
-from ansible_collections.netfailover.standby.plugins.module_utils.standby_link import set_standby_link
+from ansible_collections.netfailover.standby.plugins.module_utils.migration.standby_link import set_standby_link
 
 
 def argument_spec():

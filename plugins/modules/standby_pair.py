@@ -336,8 +336,8 @@ diff:
 """
 
 from ansible_collections.netfailover.standby.plugins.module_utils.module import LibvirtModule
-from ansible_collections.netfailover.standby.plugins.module_utils.standby_configure import configure
-from ansible_collections.netfailover.standby.plugins.module_utils.standby_pair import EMULATED_MODELS, PairSpec
+from ansible_collections.netfailover.standby.plugins.module_utils.standby.configure import configure
+from ansible_collections.netfailover.standby.plugins.module_utils.standby.pair import EMULATED_MODELS, PairSpec
 
 
 def argument_spec():

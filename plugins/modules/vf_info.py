@@ -186,11 +186,11 @@ free:
   sample: ["0000:3b:02.0", "0000:3b:02.4"]
 """
 
-from ansible_collections.netfailover.standby.plugins.module_utils import sriov
-from ansible_collections.netfailover.standby.plugins.module_utils.host_commands import CommandError
-from ansible_collections.netfailover.standby.plugins.module_utils.libvirt_connection import get_domain
+from ansible_collections.netfailover.standby.plugins.module_utils.host import sriov
+from ansible_collections.netfailover.standby.plugins.module_utils.host.commands import CommandError
+from ansible_collections.netfailover.standby.plugins.module_utils.virt.connection import get_domain
 from ansible_collections.netfailover.standby.plugins.module_utils.module import LibvirtModule
-from ansible_collections.netfailover.standby.plugins.module_utils.vf_mac import admin_macs
+from ansible_collections.netfailover.standby.plugins.module_utils.host.vf_mac import admin_macs
 
 SYSFS_ROOT = sriov.SYSFS_ROOT
 SELECTORS = ("pf", "network", "address", "domain")

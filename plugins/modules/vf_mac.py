@@ -164,9 +164,9 @@ commands:
   sample: [["/usr/sbin/ip", "link", "set", "dev", "enp66s0f0", "vf", "5", "mac", "52:54:00:00:12:53"]]
 """
 
-from ansible_collections.netfailover.standby.plugins.module_utils import sriov
+from ansible_collections.netfailover.standby.plugins.module_utils.host import sriov
 from ansible_collections.netfailover.standby.plugins.module_utils.module import LibvirtModule
-from ansible_collections.netfailover.standby.plugins.module_utils.vf_mac import VfMac
+from ansible_collections.netfailover.standby.plugins.module_utils.host.vf_mac import VfMac
 
 SYSFS_ROOT = sriov.SYSFS_ROOT
 

@@ -112,8 +112,8 @@ released:
   sample: ["0000:3b:02.5"]
 """
 
-from ansible_collections.netfailover.standby.plugins.module_utils import sriov
-from ansible_collections.netfailover.standby.plugins.module_utils import vf_reservation
+from ansible_collections.netfailover.standby.plugins.module_utils.host import sriov
+from ansible_collections.netfailover.standby.plugins.module_utils.host import vf_reservation
 from ansible_collections.netfailover.standby.plugins.module_utils.module import LibvirtModule
 
 

@@ -38,7 +38,7 @@ from test_30_configure import fresh_domain
 sys.path.insert(0, os.environ.get("NFS_COLLECTIONS_ROOT", "/var/cache/netfailover.standby/collections"))
 # pylint: disable=wrong-import-position
 from ansible_collections.netfailover.standby.plugins.filter.vf_device import vf_device_at  # noqa: E402
-from ansible_collections.netfailover.standby.plugins.module_utils.migration import replace_devices  # noqa: E402
+from ansible_collections.netfailover.standby.plugins.module_utils.migration.transfer import replace_devices  # noqa: E402
 
 _SPEC = importlib.util.spec_from_file_location("sriov_host", REPO / "tests" / "unit" / "plugins" / "sriov_host.py")
 sriov_host = importlib.util.module_from_spec(_SPEC)

@@ -8,7 +8,7 @@
 ``pair(1, ...)`` uses eth3..eth5. ``nic(...)`` adds any other NIC; ``topology(...)`` parses the walk of them all.
 """
 
-from ansible_collections.netfailover.standby.plugins.module_utils.guest_topology import WALK_KEYS, parse_sysfs_walk
+from ansible_collections.netfailover.standby.plugins.module_utils.guest.topology import WALK_KEYS, parse_sysfs_walk
 
 MAC_A = "52:54:00:6c:00:01"
 MAC_B = "52:54:00:6c:00:02"

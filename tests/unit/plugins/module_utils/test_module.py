@@ -6,7 +6,7 @@
 
 import pytest
 
-from ansible_collections.netfailover.standby.plugins.module_utils import libvirt_connection as lc
+from ansible_collections.netfailover.standby.plugins.module_utils.virt import connection as lc
 from ansible_collections.netfailover.standby.plugins.module_utils.module import LibvirtModule
 
 pytest.importorskip("libvirt")

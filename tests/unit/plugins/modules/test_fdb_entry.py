@@ -9,7 +9,7 @@ import pytest
 from ansible.module_utils import basic
 
 from ansible_collections.netfailover.standby.plugins.modules import fdb_entry
-from ansible_collections.netfailover.standby.tests.unit.plugins.module_utils.test_bridge_fdb import (
+from ansible_collections.netfailover.standby.tests.unit.plugins.module_utils.host.test_bridge_fdb import (
     BRIDGE,
     LEARNED,
     MAC,

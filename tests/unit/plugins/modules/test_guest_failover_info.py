@@ -6,7 +6,7 @@
 
 import pytest
 
-from ansible_collections.netfailover.standby.plugins.module_utils import guest_failover
+from ansible_collections.netfailover.standby.plugins.module_utils.guest import failover as guest_failover
 from ansible_collections.netfailover.standby.plugins.modules import guest_failover_info
 from ansible_collections.netfailover.standby.tests.unit.plugins import guest_samples as g
 

@@ -7,7 +7,7 @@ peer-to-peer), and fakes for a successful migration."""
 
 import pytest
 
-from ansible_collections.netfailover.standby.plugins.module_utils import libvirt_connection as lc
+from ansible_collections.netfailover.standby.plugins.module_utils.virt import connection as lc
 from ansible_collections.netfailover.standby.plugins.modules import live_migrate
 from ansible_collections.netfailover.standby.tests.unit.plugins.fake_libvirt import (
     LAB_COMPLETED,

@@ -8,7 +8,7 @@ import pytest
 
 from ansible.module_utils import basic
 
-from ansible_collections.netfailover.standby.plugins.module_utils import libvirt_connection as lc
+from ansible_collections.netfailover.standby.plugins.module_utils.virt import connection as lc
 from ansible_collections.netfailover.standby.plugins.modules import primary_device
 from ansible_collections.netfailover.standby.tests.unit.plugins.fake_libvirt import (
     PRIMARY_XML,
@@ -67,7 +67,7 @@ def test_clear_errors(run_module, args, message):
 def test_detach_and_attach_through_main(run_module, monkeypatch):
     domain = FakeDomain()
     monkeypatch.setattr(lc, "open_connection", lambda **kwargs: FakeConnection([domain]))
-    monkeypatch.setattr("ansible_collections.netfailover.standby.plugins.module_utils.guest_agent.ping",
+    monkeypatch.setattr("ansible_collections.netfailover.standby.plugins.module_utils.guest.agent.ping",
                         lambda _domain, timeout=5: True)
     detached = run_module(primary_device.main, dict(uri="test:///default", name="vm1", alias="ua-primary0", state="absent"))
     assert not detached.failed, detached.result
@@ -89,7 +89,7 @@ def test_agent_warning_reaches_ansible(run_module, monkeypatch):
     def ping(_domain, timeout=5):
         raise lc.LibvirtCollectionError("Could not talk to the guest agent of domain vm1: Guest agent is not responding")
 
-    monkeypatch.setattr("ansible_collections.netfailover.standby.plugins.module_utils.guest_agent.ping", ping)
+    monkeypatch.setattr("ansible_collections.netfailover.standby.plugins.module_utils.guest.agent.ping", ping)
     warned = []
     monkeypatch.setattr(basic.AnsibleModule, "warn", lambda _module, warning: warned.append(warning))
     outcome = run_module(primary_device.main, dict(uri="test:///default", name="vm1", alias="ua-primary0", xml=PRIMARY_XML))

@@ -6,8 +6,8 @@
 
 import pytest
 
-from ansible_collections.netfailover.standby.plugins.module_utils import libvirt_connection
-from ansible_collections.netfailover.standby.plugins.module_utils import standby_inspect
+from ansible_collections.netfailover.standby.plugins.module_utils.virt import connection as libvirt_connection
+from ansible_collections.netfailover.standby.plugins.module_utils.standby import info as standby_inspect
 from ansible_collections.netfailover.standby.plugins.modules import standby_info
 from ansible_collections.netfailover.standby.tests.unit.plugins import standby_samples as s
 

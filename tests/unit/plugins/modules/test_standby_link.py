@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from ansible_collections.netfailover.standby.plugins.module_utils import guest_failover
-from ansible_collections.netfailover.standby.plugins.module_utils.guest_topology import parse_sysfs_walk
+from ansible_collections.netfailover.standby.plugins.module_utils.guest import failover as guest_failover
+from ansible_collections.netfailover.standby.plugins.module_utils.guest.topology import parse_sysfs_walk
 from ansible_collections.netfailover.standby.plugins.modules import standby_link
 from ansible_collections.netfailover.standby.tests.unit.plugins.fake_libvirt import TEST_NODE_URI, FakeDomain, domain_xml
 

@@ -9,9 +9,9 @@ import re
 
 import pytest
 
-from ansible_collections.netfailover.standby.plugins.module_utils import libvirt_connection
-from ansible_collections.netfailover.standby.plugins.module_utils import standby_configure
-from ansible_collections.netfailover.standby.plugins.module_utils import standby_libvirt
+from ansible_collections.netfailover.standby.plugins.module_utils.virt import connection as libvirt_connection
+from ansible_collections.netfailover.standby.plugins.module_utils.standby import configure as standby_configure
+from ansible_collections.netfailover.standby.plugins.module_utils.virt import domains as standby_libvirt
 from ansible_collections.netfailover.standby.plugins.modules import standby_pair
 from ansible_collections.netfailover.standby.tests.unit.plugins import standby_samples as s
 

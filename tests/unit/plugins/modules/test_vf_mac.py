@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from ansible_collections.netfailover.standby.plugins.module_utils import libvirt_connection
+from ansible_collections.netfailover.standby.plugins.module_utils.virt import connection as libvirt_connection
 from ansible_collections.netfailover.standby.plugins.modules import vf_mac
 from ansible_collections.netfailover.standby.tests.unit.plugins import sriov_host as host
 

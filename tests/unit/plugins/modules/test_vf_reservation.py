@@ -9,7 +9,7 @@ import os
 
 import pytest
 
-from ansible_collections.netfailover.standby.plugins.module_utils import sriov
+from ansible_collections.netfailover.standby.plugins.module_utils.host import sriov
 from ansible_collections.netfailover.standby.plugins.modules import vf_reservation
 from ansible_collections.netfailover.standby.tests.unit.plugins import sriov_host as host
 
