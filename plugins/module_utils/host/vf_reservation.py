@@ -5,17 +5,17 @@
 """Reserving a free VF of a PF for one VM, for the length of a migration run.
 
 A reservation is a directory ``vf-<PCI address>`` in the lock folder (sriov.RESERVATION_PREFIX) with a file ``owner``
-naming the VM. ``mkdir`` is atomic: of two runs that pick the same free VF at once, exactly one gets it and the other
+naming the VM. ``mkdir`` is atomic (migration/lock.py): of two runs that pick the same free VF at once, exactly one gets it and the other
 takes the next. A VF is free when no domain, defined or running, uses it (sriov.vf_owners) and no run has reserved it.
 """
 
 from __future__ import annotations
 
-import errno
 import os
 import shutil
 
 from ansible_collections.netfailover.standby.plugins.module_utils.host import sriov
+from ansible_collections.netfailover.standby.plugins.module_utils.migration import lock
 from ansible_collections.netfailover.standby.plugins.module_utils.virt.connection import LibvirtCollectionError
 
 
@@ -39,23 +39,7 @@ def _describe(vf, owners, reserved):
 
 def _try_reserve(directory, address, vm):
     """mkdir the reservation; False when another run made it first."""
-    path = reservation_path(directory, address)
-    try:
-        os.mkdir(path, 0o700)
-    except OSError as error:
-        if error.errno == errno.EEXIST:
-            return False
-        raise LibvirtCollectionError("Could not reserve VF {0}: mkdir {1} failed: {2}.".format(address, path, error.strerror)) from error
-    with open(os.path.join(path, sriov.RESERVATION_OWNER), "w") as handle:
-        handle.write(vm + "\n")
-    return True
-
-
-def _make_directory(directory):
-    try:
-        os.makedirs(directory, 0o700, exist_ok=True)
-    except OSError as error:
-        raise LibvirtCollectionError("Could not create the reservation folder {0}: {1}.".format(directory, error.strerror)) from error
+    return lock.create(reservation_path(directory, address), vm + "\n", "reserve VF " + address)
 
 
 def reserve(vfs, owners, directory, vm, check_mode=False):
@@ -75,7 +59,7 @@ def reserve(vfs, owners, directory, vm, check_mode=False):
     if check_mode and free:
         return held(free[0], True)
     if free:
-        _make_directory(directory)
+        lock.make_folder(directory, "reservation folder")
     for vf in free:
         if _try_reserve(directory, vf["address"], vm):
             return held(vf, True)
