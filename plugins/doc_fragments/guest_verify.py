@@ -16,6 +16,7 @@ options:
       - The same check as a separate M(netfailover.standby.guest_failover_info) task with O(netfailover.standby.guest_failover_info#module:expect),
         without the cost of one more task between two steps of a migration.
       - Empty (the default) skips the check. Not run in check mode, which changes nothing.
+      - Not together with O(step), which takes the states from the migration dance.
     type: list
     elements: str
     choices: [not_negotiated, standby_only_up, standby_only_down, steady, armed, primary_no_carrier, both_down,
@@ -26,4 +27,27 @@ options:
       - Seconds to wait for one of O(verify_states).
     type: float
     default: 30
+"""
+
+    # The step of a migration dance a module runs: the dance (module_utils/migration/dance.py) says what to expect.
+    STEP = r"""
+options:
+  step:
+    description:
+      - The step of the migration dance this task performs. The module takes the guest states to wait for from the
+        dance's definition (C(plugins/module_utils/migration/dance.py)), the one place that says what each step starts
+        from, passes through and ends in, instead of explicit states (C(verify_states), C(expect_states), C(expect)).
+      - While it waits, a move of a failover pair that the guest's state machine does not allow in this step (seen on two
+        reads in a row) stops the module at once with the state machine's diagnostic, rather than at the timeout.
+      - A step that this module does not run, or one that does not match O(variant) or the module's C(state), is
+        refused before anything changes.
+    type: str
+    choices: [fdb_remove, migrate, primary_attach, primary_detach, primary_replug, standby_link_down, standby_link_up, vf_mac_clear]
+  variant:
+    description:
+      - The dance O(step) belongs to: V(manual) (the kernel's net_failover.rst; the orchestrator moves the VF) or
+        V(teaming) (libvirt C(<teaming>); QEMU unplugs and re-plugs the VF).
+    type: str
+    choices: [manual, teaming]
+    default: manual
 """

@@ -28,6 +28,7 @@ author:
 extends_documentation_fragment:
   - netfailover.standby.connection
   - netfailover.standby.attributes
+  - netfailover.standby.guest_verify.step
 attributes:
   check_mode:
     support: full
@@ -56,6 +57,13 @@ options:
     elements: str
     choices: [not_negotiated, standby_only_up, standby_only_down, steady, armed, primary_no_carrier, both_down,
               primary_not_enslaved, master_admin_down]
+  step_phase:
+    description:
+      - With O(step), wait for the states the step starts from (V(before): is the guest ready for it?) or ends in
+        (V(after): did it happen?), as the migration dance defines them. Replaces O(expect).
+    type: str
+    choices: [before, after]
+    default: after
   macs:
     description:
       - Only the failover pairs with these MACs (the MAC of the pair's standby, as in the domain definition), in this order.
@@ -261,6 +269,7 @@ elapsed_seconds:
 
 from ansible_collections.netfailover.standby.plugins.module_utils.guest import failover as guest_failover
 from ansible_collections.netfailover.standby.plugins.module_utils.virt.connection import get_domain
+from ansible_collections.netfailover.standby.plugins.module_utils.migration import dance
 from ansible_collections.netfailover.standby.plugins.module_utils.module import LibvirtModule
 
 
@@ -274,6 +283,8 @@ def argument_spec():
         "ignore": {"type": "list", "elements": "str", "default": []},
         "macs": {"type": "list", "elements": "str", "default": []},
         "tap": {"type": "str", "default": "TAP"},
+        "step_phase": {"type": "str", "choices": ["before", "after"], "default": "after"},
+        **dance.STEP_ARGUMENT_SPEC,
     }
 
 
@@ -284,8 +295,9 @@ def run(module):
     else:
         module.require_libvirt()
         read = guest_failover.agent_reader(get_domain(module.connection, params["name"]))
-    return guest_failover.observe(read, expect=params["expect"], timeout=params["timeout"], interval=params["interval"],
-                                  classify_options={"ignore": tuple(params["ignore"])}, macs=params["macs"],
+    expectation = dance.step_expectation(params, phase=params["step_phase"])
+    return guest_failover.observe(read, expect=list(expectation.states) if expectation else params["expect"], timeout=params["timeout"],
+                                  interval=params["interval"], classify_options={"ignore": tuple(params["ignore"])}, macs=params["macs"],
                                   domain=params["name"] or "DOMAIN", tap=params["tap"])
 
 

@@ -36,6 +36,7 @@ author:
 extends_documentation_fragment:
   - netfailover.standby.connection
   - netfailover.standby.attributes
+  - netfailover.standby.guest_verify.step
   - netfailover.standby.guest_verify
 attributes:
   check_mode:
@@ -394,6 +395,7 @@ guest:
 from ansible_collections.netfailover.standby.plugins.module_utils.guest import failover as guest_failover
 from ansible_collections.netfailover.standby.plugins.module_utils.host.bridge_fdb import pinned_entry
 from ansible_collections.netfailover.standby.plugins.module_utils.migration.live_migrate import LiveMigration
+from ansible_collections.netfailover.standby.plugins.module_utils.migration import dance
 from ansible_collections.netfailover.standby.plugins.module_utils.module import LibvirtModule
 
 
@@ -417,7 +419,7 @@ def argument_spec():
         "poll_interval": {"type": "float", "default": 0.5},
         "fdb_mac": {"type": "str"},
         "fdb_port": {"type": "str"},
-    }, **guest_failover.VERIFY_ARGUMENT_SPEC)
+    }, **guest_failover.VERIFY_ARGUMENT_SPEC, **dance.STEP_ARGUMENT_SPEC)
 
 
 def run(module):

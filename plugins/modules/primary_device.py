@@ -39,6 +39,7 @@ author:
 extends_documentation_fragment:
   - netfailover.standby.connection
   - netfailover.standby.attributes
+  - netfailover.standby.guest_verify.step
   - netfailover.standby.guest_verify
 attributes:
   check_mode:
@@ -276,6 +277,7 @@ from ansible_collections.netfailover.standby.plugins.module_utils.guest import f
 from ansible_collections.netfailover.standby.plugins.module_utils.host.bridge_fdb import pinned_entry
 from ansible_collections.netfailover.standby.plugins.module_utils.virt.events import start_event_loop
 from ansible_collections.netfailover.standby.plugins.module_utils.virt.connection import get_domain
+from ansible_collections.netfailover.standby.plugins.module_utils.migration import dance
 from ansible_collections.netfailover.standby.plugins.module_utils.module import LibvirtModule
 from ansible_collections.netfailover.standby.plugins.module_utils.migration.primary_device import PrimaryDevice
 
@@ -293,7 +295,7 @@ def argument_spec():
         "expect_states": {"type": "list", "elements": "str", "choices": guest_failover.STATE_NAMES},
         "fdb_mac": {"type": "str"},
         "fdb_port": {"type": "str"},
-    }, **guest_failover.VERIFY_ARGUMENT_SPEC)
+    }, **guest_failover.VERIFY_ARGUMENT_SPEC, **dance.STEP_ARGUMENT_SPEC)
 
 
 def run(module):

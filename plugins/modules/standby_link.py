@@ -29,6 +29,7 @@ author:
 extends_documentation_fragment:
   - netfailover.standby.connection
   - netfailover.standby.attributes
+  - netfailover.standby.guest_verify.step
   - netfailover.standby.guest_verify
 attributes:
   check_mode:
@@ -173,6 +174,7 @@ guest:
 from ansible_collections.netfailover.standby.plugins.module_utils.guest import failover as guest_failover
 from ansible_collections.netfailover.standby.plugins.module_utils.host.bridge_fdb import pinned_entry
 from ansible_collections.netfailover.standby.plugins.module_utils.virt.connection import get_domain
+from ansible_collections.netfailover.standby.plugins.module_utils.migration import dance
 from ansible_collections.netfailover.standby.plugins.module_utils.module import LibvirtModule
 from ansible_collections.netfailover.standby.plugins.module_utils.migration.standby_link import set_standby_link
 
@@ -185,7 +187,7 @@ def argument_spec():
         "state": {"type": "str", "choices": ["up", "down"], "required": True},
         "fdb_mac": {"type": "str"},
         "fdb_port": {"type": "str"},
-    }, **guest_failover.VERIFY_ARGUMENT_SPEC)
+    }, **guest_failover.VERIFY_ARGUMENT_SPEC, **dance.STEP_ARGUMENT_SPEC)
 
 
 def run(module):

@@ -58,7 +58,8 @@ def checked_macs(macs, option="macs"):
 
 
 def observe(read, expect=None, timeout=0.0, interval=0.5, classify_options=None,
-            clock=time.monotonic, sleep=time.sleep, domain="DOMAIN", tap="TAP", on_classified=None, macs=None):
+            clock=time.monotonic, sleep=time.sleep, domain="DOMAIN", tap="TAP", on_classified=None, macs=None, allows=None,
+            start=()):
     """Read and classify the topology, polling until every failover pair (or each pair of ``macs``) is in one of
     ``expect``, or ``timeout`` passes.
 
@@ -68,12 +69,18 @@ def observe(read, expect=None, timeout=0.0, interval=0.5, classify_options=None,
     Returns the module result: ``state`` and ``failover`` are the headline pair's (the one pair, or the one furthest from
     ``expect``, see failover_state.headline), ``pairs`` has one entry per pair. Raises LibvirtCollectionError with the
     operator diagnostic (and the last observation as its partial result) when the expected states do not come.
+
+    ``allows(previous, observed)`` (a step's, see migration/dance.py) judges each pair's moves between reads, the first
+    from any of ``start``: a move it refuses, seen on two reads in a row (one read may catch the guest mid-change), ends
+    the wait at once with the state machine's diagnostic instead of waiting out the timeout. ``transitions`` lists the
+    moves seen.
     """
     options = dict(classify_options or {})
     ignore, master = tuple(options.get("ignore") or ()), options.get("master")
     macs = checked_macs(macs if macs is not None else options.get("macs"))
     started = clock()
     reads = 0
+    moves = _MoveWatch(allows, start)
     while True:
         read_started = clock()
         try:
@@ -96,7 +103,9 @@ def observe(read, expect=None, timeout=0.0, interval=0.5, classify_options=None,
             on_classified(classification)
         verification = verify(pairs or classification, expect, domain=domain, tap=tap) if expect else None
         done = verification is None or verification.ok
-        if done or clock() - started >= timeout:
+        refused = moves.see(pairs)
+        refused = None if done else refused
+        if done or refused or clock() - started >= timeout:
             break
         sleep(interval)
     result = {
@@ -108,13 +117,53 @@ def observe(read, expect=None, timeout=0.0, interval=0.5, classify_options=None,
         "reads": reads,
         "last_read_seconds": round(read_seconds, 3),
         "elapsed_seconds": round(clock() - started, 3),
+        "transitions": moves.seen,
     }
     if verification is not None:
         result["message"] = verification.message
+        if refused:
+            raise LibvirtCollectionError("the pair {0} moved from {1} to {2}, which the state machine does not allow in this "
+                                         "step: {3} (after {4:.1f} s)".format(refused[0], refused[1], refused[2], verification.message,
+                                                                             result["elapsed_seconds"]), result=result)
         if not verification.ok:
             raise LibvirtCollectionError(
                 "{0} (waited {1:.1f} s)".format(verification.message, result["elapsed_seconds"]), result=result)
     return result
+
+
+class _MoveWatch:
+    """The moves of each pair between reads, judged by a step's ``allows``; refuses a move seen on two reads in a row."""
+
+    def __init__(self, allows, start):
+        self.allows = allows
+        self.start = tuple(GuestState(state) for state in start)
+        self.last = {}  # mac -> the state of the previous read
+        self.suspect = {}  # mac -> (from, to) of a refused move seen once
+        self.seen = []
+
+    def _allowed(self, previous, observed):
+        if previous is None:
+            return not self.start or any(self.allows(state, observed) for state in self.start)
+        return self.allows(previous, observed)
+
+    def see(self, pairs):
+        """Note this read's states; (mac, from, to) of a refused move confirmed by this read, else None."""
+        if self.allows is None:
+            return None
+        for mac, classification in pairs.items():
+            observed, previous = classification.state, self.last.get(mac)
+            if observed == previous:
+                suspect = self.suspect.pop(mac, None)
+                if suspect and suspect[1] == observed:
+                    return (mac,) + tuple(state.value for state in suspect)
+                continue
+            self.last[mac] = observed
+            self.seen.append({"mac": mac, "from": previous.value if previous else None, "to": observed.value})
+            if not self._allowed(previous, observed):
+                self.suspect[mac] = (previous or self.start[0], observed)
+            else:
+                self.suspect.pop(mac, None)
+        return None
 
 
 class ReleaseWatch:
@@ -188,22 +237,24 @@ VERIFY_ARGUMENT_SPEC = {
 }
 
 
-def verify_after_change(domain, params, check_mode, result, what="the change", reader_factory=None, macs=None):
+def verify_after_change(domain, params, check_mode, result, what="the change", reader_factory=None, macs=None, expectation=None):
     """The guest check a step module runs after its change (options of the guest_verify doc fragment).
 
     Every failover pair of the guest must reach one of verify_states, or each pair of ``macs`` (the pair the step
     changed, when the guest has several). Sets ``result["guest"]`` to the observation (None when no states were asked
     for, or in check mode, where nothing changed). Raises LibvirtCollectionError, carrying ``result``, saying what was
-    done and what the guest shows instead.
+    done and what the guest shows instead. ``expectation`` (a step's, migration/dance.py) replaces verify_states and
+    judges the guest's moves on the way.
     """
     result["guest"] = None
-    expect = params.get("verify_states") or []
+    expect = list(expectation.states) if expectation else params.get("verify_states") or []
     if not expect or check_mode:
         return result
     name = domain.name()
     try:
         observation = observe((reader_factory or agent_reader)(domain), expect=expect, timeout=params["verify_timeout"], interval=0.25,
-                              domain=name, macs=macs)
+                              domain=name, macs=macs, allows=expectation.allows if expectation else None,
+                              start=expectation.start if expectation else ())
     except LibvirtCollectionError as error:
         result["guest"] = guest_summary(error.result) if error.result else None
         raise LibvirtCollectionError(
@@ -215,5 +266,5 @@ def verify_after_change(domain, params, check_mode, result, what="the change", r
 
 def guest_summary(observation):
     """The part of an observation a step module returns as ``guest``."""
-    keys = ("state", "message", "failover", "pairs", "reads", "elapsed_seconds")
+    keys = ("state", "message", "failover", "pairs", "reads", "elapsed_seconds", "transitions")
     return {key: observation.get(key) for key in keys}

@@ -6,8 +6,8 @@
 """The guest's net_failover state machine (states G0..G8 of failover-facts.md section 1.8).
 
 Pure Python: classify a topology from guest_topology, each failover pair on its own (master, standby and primary
-joined by MAC), check transitions, describe the two migration dances as data, and verify the observed states in
-operator terms. NICs of other MACs belong to no pair: they never make a pair's state.
+joined by MAC), check transitions, and verify the observed states in operator terms. NICs of other MACs belong to no
+pair: they never make a pair's state. The migration dances, which say what each step expects: migration/dance.py.
 """
 
 from __future__ import annotations
@@ -398,73 +398,3 @@ def verify(subject, expected_states, domain='DOMAIN', tap='TAP', macs=None, igno
     if problems:
         message += '; also: ' + '; '.join(problems)
     return Verification(not bad, lead.state, message, tuple(problems), lead, pairs)
-
-
-# ---- The migration dances ----------------------------------------------------------------------
-
-Step = namedtuple('Step', 'name before after transient text precondition optional')
-
-
-def _step(name, before, after, text, transient=(), precondition='', optional=False):
-    return Step(name, tuple(before), tuple(after), tuple(transient), text, precondition, optional)
-
-
-_STANDBY_UP = _step('standby_link_up', (S.STEADY, S.ARMED), (S.ARMED,),
-                    'set the standby link up (virsh domif-setlink DOMAIN TAP up; name the tap, the MAC is shared)', transient=(S.STEADY,))
-_STANDBY_DOWN = _step('standby_link_down', (S.ARMED,), (S.STEADY,),
-                      'set the standby link down (virsh domif-setlink DOMAIN TAP down); TX stays on the primary', transient=(S.ARMED,))
-
-DANCES = {
-    # The seed (kernel Documentation/networking/net_failover.rst): the orchestrator moves the VF itself.
-    'manual': (
-        _STANDBY_UP,
-        _step('fdb_remove', (S.ARMED,), (S.ARMED,),
-              'delete the guest MAC from the source PF FDB (bridge fdb del MAC dev PF master); inbound frames through virtio '
-              'are discarded while the VF is enslaved, so detach the VF at once'),
-        _step('primary_detach', (S.ARMED,), (S.STANDBY_ONLY_UP,),
-              'detach the VF (virsh detach-device-alias DOMAIN ALIAS --live) and wait for DEVICE_REMOVED',
-              transient=(S.ARMED, S.PRIMARY_NO_CARRIER), precondition='the standby link is up, or the guest loses its path'),
-        _step('vf_mac_clear', (S.STANDBY_ONLY_UP,), (S.STANDBY_ONLY_UP,),
-              'zero the VF MAC on the source PF (ip link set PF vf N mac 00:00:00:00:00:00), only after DEVICE_REMOVED'),
-        _step('migrate', (S.STANDBY_ONLY_UP,), (S.STANDBY_ONLY_UP,),
-              'live-migrate the domain; the guest now runs on the destination, still on the standby'),
-        _step('primary_attach', (S.STANDBY_ONLY_UP,), (S.ARMED,),
-              'attach the destination VF (virsh attach-device DOMAIN vf.xml --live) and wait until it is enslaved with carrier',
-              transient=(S.STANDBY_ONLY_UP, S.PRIMARY_NO_CARRIER),
-              precondition="the VF MAC on the destination PF equals the guest's MAC, or it is not enslaved (primary_not_enslaved)"),
-        _STANDBY_DOWN,
-    ),
-    # libvirt <teaming>: QEMU unplugs the primary at migration setup and re-plugs it on the destination.
-    'teaming': (
-        _STANDBY_UP._replace(optional=True, text=_STANDBY_UP.text + '; skip when the standby link is kept up (armed)'),
-        _step('migrate', (S.ARMED,), (S.STANDBY_ONLY_UP, S.PRIMARY_NO_CARRIER, S.ARMED),
-              'live-migrate; QEMU unplugs the primary (wait-unplug) and re-plugs it on the destination by itself, '
-              'so the guest may already be past standby_only_up',
-              transient=(S.ARMED, S.PRIMARY_NO_CARRIER, S.STANDBY_ONLY_UP),
-              precondition='the standby link is up: with it down the guest is in standby_only_down (outage) for the whole migration'),
-        _step('primary_replug', (S.STANDBY_ONLY_UP, S.PRIMARY_NO_CARRIER, S.ARMED), (S.ARMED,),
-              'wait until the primary that QEMU re-plugged is enslaved and has carrier',
-              transient=(S.STANDBY_ONLY_UP, S.PRIMARY_NO_CARRIER)),
-        _STANDBY_DOWN._replace(optional=True, text=_STANDBY_DOWN.text + '; skip when the standby link is kept up (armed)'),
-    ),
-}
-
-
-def get_step(variant, step):
-    for candidate in DANCES[variant]:
-        if candidate.name == step:
-            return candidate
-    raise KeyError(f'no step {step!r} in the {variant!r} dance')
-
-
-def expected_after(variant, step):
-    return get_step(variant, step).after
-
-
-def ready_for(variant, step, subject, domain='DOMAIN', tap='TAP', macs=None):
-    """Verify every pair (or those of ``macs``) is in a state the step may start from; the step's precondition explains a refusal."""
-    found = get_step(variant, step)
-    result = verify(subject, found.before, domain, tap, macs=macs)
-    if result.ok or not found.precondition:
-        return result
-    return result._replace(message=f'{step} needs: {found.precondition}; {result.message}')

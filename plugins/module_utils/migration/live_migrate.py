@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 
 from ansible_collections.netfailover.standby.plugins.module_utils.guest import failover as guest_failover
+from ansible_collections.netfailover.standby.plugins.module_utils.migration import dance
 from ansible_collections.netfailover.standby.plugins.module_utils.migration import transfer as mg
 from ansible_collections.netfailover.standby.plugins.module_utils.virt import domains
 from ansible_collections.netfailover.standby.plugins.module_utils.virt.connection import (
@@ -28,7 +29,8 @@ class LiveMigration:
     """One run of live_migrate.
 
     ``options``: name, destination_uri, mode, migrate_uri, persistent, undefine_source, bandwidth, max_downtime,
-    auto_converge, postcopy, postcopy_after, destination_xml, destination_devices, timeout, poll_interval, verify_states, verify_timeout.
+    auto_converge, postcopy, postcopy_after, destination_xml, destination_devices, timeout, poll_interval, verify_states, verify_timeout,
+    step, variant (step migrate: the dance of the variant says which states the guest arrives in).
     ``opener(uri, read_only)`` opens the destination (tests give a fake); ``reader_factory(domain)`` reads the
     guest's topology for verify_states and the FDB switch (the guest agent's sysfs walk by default).
     ``fdb``: the bridge_fdb.FdbEntry to switch on the source the moment the guest releases its VF during the
@@ -55,6 +57,7 @@ class LiveMigration:
         self.fdb_restored = None  # the move back there
         self.netdev_lister = netdev_lister  # the guest's netdev names (guest_agent.netdev_names by default)
         self.definition_params = {}  # migrate3's destination_xml / persistent_xml for destination_devices
+        self.expectation = dance.step_expectation(options, "live_migrate")  # bad input fails before anything happens
 
     def close(self):
         for connection in self._connections:
@@ -142,7 +145,7 @@ class LiveMigration:
 
     def verify_arrival(self, result):
         """With verify_states, the guest's failover state on the destination (read through its guest agent there)."""
-        if not self.options.get("verify_states"):
+        if not self.options.get("verify_states") and self.expectation is None:
             result["guest"] = None
             return result
         domain = find_domain(self.open(read_only=False), name=self.name)  # guest-exec needs a read-write connection
@@ -152,7 +155,7 @@ class LiveMigration:
                                          result=result)
         return guest_failover.verify_after_change(domain, self.options, self.check_mode, result,
                                                   what="the migration to {0}".format(self.destination_uri),
-                                                  reader_factory=self.reader_factory)
+                                                  reader_factory=self.reader_factory, expectation=self.expectation)
 
     # --- the migration -----------------------------------------------------------------------------------
 

@@ -18,6 +18,7 @@ import time
 from ansible_collections.netfailover.standby.plugins.module_utils.virt import devices as dd
 from ansible_collections.netfailover.standby.plugins.module_utils.guest import agent as guest_agent
 from ansible_collections.netfailover.standby.plugins.module_utils.guest import failover as guest_failover
+from ansible_collections.netfailover.standby.plugins.module_utils.migration import dance
 from ansible_collections.netfailover.standby.plugins.module_utils.virt.events import (
     REMOVAL_FAILED,
     TIMEOUT,
@@ -43,7 +44,7 @@ class PrimaryDevice:
     """One run of the primary_device module against one domain.
 
     ``options``: alias, state, xml, live, persistent, timeout, wait_for_guest, expect_states, verify_states,
-    verify_timeout.
+    verify_timeout, step, variant (a step of the dance says what to expect instead of expect_states / verify_states).
     ``reader_factory(domain)`` returns the guest topology reader (the guest agent's sysfs walk by default).
     ``fdb``: the bridge_fdb.FdbEntry (state present) to switch when the guest switches paths, or None.
     """
@@ -69,6 +70,8 @@ class PrimaryDevice:
         self.fdb_result = None
         self.netdev_lister = netdev_lister  # the guest's netdev names (guest_agent.netdev_names by default)
         self.pair_macs = None  # [the device's MAC]: the failover pair whose guest state this run checks
+        # the dance's step: what an attach waits for (present) or a detach verifies (absent); bad input fails here
+        self.expectation = dance.step_expectation(options, "primary_device")
 
     # --- reading ---------------------------------------------------------------------------------------
 
@@ -144,7 +147,8 @@ class PrimaryDevice:
         result["changed"] = result["changed"] or bool(self.fdb_result and self.fdb_result["changed"])
         what = "{0} {1}".format("attaching" if present else "detaching", self.alias)
         return guest_failover.verify_after_change(self.domain, self.options, self.check_mode, result, what=what,
-                                                  reader_factory=self.reader_factory, macs=self.pair_macs)
+                                                  reader_factory=self.reader_factory, macs=self.pair_macs,
+                                                  expectation=None if present else self.expectation)
 
     def progress(self, extra):
         """What every result carries, also a failed one: timings, actions, and what the waits saw."""
@@ -204,13 +208,16 @@ class PrimaryDevice:
         return True
 
     def wait_enslaved(self, started):
-        expect = self.options.get("expect_states") or list(DEFAULT_EXPECT_STATES)
+        if self.expectation is not None:
+            expect, allows, start = list(self.expectation.states), self.expectation.allows, self.expectation.start
+        else:
+            expect, allows, start = self.options.get("expect_states") or list(DEFAULT_EXPECT_STATES), None, ()
         try:
             # short polls when the FDB switch waits on the guest: every poll interval is inbound outage
             observed = guest_failover.observe(self.reader_factory(self.domain), expect=expect,
                                               timeout=self.options["timeout"], interval=0.05 if self.fdb else 0.25,
                                               domain=self.name, on_classified=self.switch_fdb_when_enslaved,
-                                              macs=self.pair_macs)
+                                              macs=self.pair_macs, allows=allows, start=start)
         except LibvirtCollectionError as error:
             self.timings["waited_seconds"] = round(self.clock() - started, 3)
             self.guest_state = error.result.get("state")

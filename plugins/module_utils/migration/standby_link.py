@@ -13,12 +13,15 @@ down again, when the VF carries the traffic and the bridge may learn the MAC as 
 from __future__ import annotations
 
 from ansible_collections.netfailover.standby.plugins.module_utils.guest import failover as guest_failover
+from ansible_collections.netfailover.standby.plugins.module_utils.migration import dance
 from ansible_collections.netfailover.standby.plugins.module_utils.virt import devices as domain_devices
 
 
 def set_standby_link(domain, params, check_mode, fdb_pin=None):
     """Set the link (``params``: state, alias, tap, verify_states, verify_timeout). ``fdb_pin``: a bridge_fdb.FdbEntry
-    whose state is present for ``up`` and absent for ``down``, or None. Returns the module result."""
+    whose state is present for ``up`` and absent for ``down``, or None. Returns the module result. With ``step``
+    (standby_link_up or standby_link_down) the dance says which states to verify."""
+    expectation = dance.step_expectation(params, "standby_link")
     up = params["state"] == "up"
     if fdb_pin is not None:
         fdb_pin.port_bridge_or_fail(domain)  # a wrong port fails before anything changes; the guest's tap gives the VLAN
@@ -30,6 +33,6 @@ def set_standby_link(domain, params, check_mode, fdb_pin=None):
     result["fdb"] = fdb_result
     result["changed"] = result["changed"] or bool(fdb_result and fdb_result["changed"])
     # the guest is checked on this standby's failover pair only: another pair of a guest with several is in its own step
-    return guest_failover.verify_after_change(domain, params, check_mode, result,
+    return guest_failover.verify_after_change(domain, params, check_mode, result, expectation=expectation,
                                               what="setting the standby link {0}".format(params["state"]),
                                               macs=[result["mac"]] if result.get("mac") else None)

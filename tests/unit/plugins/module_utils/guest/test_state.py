@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 
 from ansible_collections.netfailover.standby.plugins.module_utils.guest.state import (
-    DANCES,
     LEGAL_TRANSITIONS,
     STATE_INFO,
     SEVERITY,
@@ -20,11 +19,9 @@ from ansible_collections.netfailover.standby.plugins.module_utils.guest.state im
     GuestState,
     classify,
     classify_pairs,
-    expected_after,
     headline,
     is_outage,
     legal_transition,
-    ready_for,
     verify,
 )
 from ansible_collections.netfailover.standby.plugins.module_utils.guest.topology import parse_sysfs_walk
@@ -34,7 +31,6 @@ S = GuestState
 FIXTURES = Path(__file__).parents[1] / 'fixtures' / 'topologies'
 # Every fixture, hand-written or captured in the lab (lab_ prefix), is named <expected state>__<what>.txt.
 FIXTURE_FILES = sorted(FIXTURES.glob('*.txt'))
-STEPS = [(variant, step) for variant, steps in sorted(DANCES.items()) for step in steps]
 
 
 def expected_state(path):
@@ -308,11 +304,6 @@ def test_verify_accepts_classify_pairs_and_prefixes_problems_with_the_pair():
     assert 'virsh domif-setlink vm2 vnet0 up' in armed.message and 'virsh domif-setlink vm2 vnet4 up' in armed.message
 
 
-def test_ready_for_checks_the_pairs_asked_for():
-    assert not ready_for('manual', 'primary_detach', TWO_PAIRS).ok
-    assert ready_for('manual', 'primary_detach', TWO_PAIRS, macs=[g.MAC_A]).ok
-
-
 @pytest.mark.parametrize('before, after, legal', [
     (S.STEADY, S.ARMED, True),
     (S.ARMED, S.STEADY, True),
@@ -354,43 +345,6 @@ def test_no_legal_move_breaks_a_working_path():
 ])
 def test_is_outage(state, outage):
     assert is_outage(state) is outage
-
-
-@pytest.mark.parametrize('variant, step', STEPS, ids=lambda x: getattr(x, 'name', x))
-def test_step_moves_are_legal(variant, step):
-    assert expected_after(variant, step.name) == step.after
-    for before, after in itertools.product(step.before, step.after):
-        assert legal_transition(before, after), (before, after)
-    for transient in step.transient:
-        assert any(legal_transition(before, transient) for before in step.before), transient
-        assert any(legal_transition(transient, after) for after in step.after), transient
-    assert not any(is_outage(state) for state in step.before + step.after + step.transient)
-
-
-@pytest.mark.parametrize('variant', sorted(DANCES))
-def test_dance_steps_chain_from_steady_back_to_steady(variant):
-    steps = DANCES[variant]
-    assert S.STEADY in steps[0].before and steps[-1].after == (S.STEADY,)
-    for current, following in zip(steps, steps[1:]):
-        assert set(current.after) <= set(following.before), (current.name, following.name)
-
-
-def test_manual_dance_follows_the_seed():
-    assert [step.name for step in DANCES['manual']] == [
-        'standby_link_up', 'fdb_remove', 'primary_detach', 'vf_mac_clear', 'migrate', 'primary_attach', 'standby_link_down']
-    assert S.PRIMARY_NO_CARRIER in DANCES['manual'][5].transient
-
-
-def test_teaming_migration_refused_with_the_standby_link_down():
-    result = ready_for('teaming', 'migrate', load('steady__eth_names'))
-    assert not result.ok
-    assert 'standby_only_down (outage) for the whole migration' in result.message
-    assert ready_for('teaming', 'migrate', load('armed__eth_names')).ok
-
-
-def test_unknown_step():
-    with pytest.raises(KeyError):
-        expected_after('manual', 'primary_replug')
 
 
 def test_classification_outage_for_g7_follows_the_standby():
