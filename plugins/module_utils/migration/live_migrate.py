@@ -295,6 +295,9 @@ class LiveMigration:
             if job.postcopy_started:
                 detail = ("it was in post-copy, which cannot be aborted: it has to finish, or the domain is lost if either "
                           "host fails; watch `virsh domjobinfo {0}`".format(self.name))
+            elif job.abort_error:
+                detail = ("the module tried to abort it, but the abort failed ({0}): the job may still be running; watch "
+                          "`virsh domjobinfo {1}`".format(job.abort_error.rstrip("."), self.name))
             else:
                 detail = "the module aborted it (virDomainAbortJob)"
             raise LibvirtCollectionError("The migration of {0} to {1} did not finish within {2:g} s; {3}. {4}".format(

@@ -233,6 +233,7 @@ class MigrationJob:
         self.samples = []  # the last PROGRESS_SAMPLES_KEPT polls of the running job
         self.postcopy_started = False
         self.aborted = False
+        self.abort_error = None  # why virDomainAbortJob failed, when it did
         self.elapsed = 0.0
         self.finished = False
         self.notes = []
@@ -244,7 +245,8 @@ class MigrationJob:
             self.error = error  # the runner reports it
 
     def run(self):
-        """Run and monitor the migration. Afterwards ``finished``, ``value``, ``error`` and ``aborted`` tell how it ended."""
+        """Run and monitor the migration. Afterwards ``finished``, ``value``, ``error``, ``aborted`` and ``abort_error``
+        tell how it ended."""
         started = self.clock()
         thread = threading.Thread(target=self._worker, name="migration", daemon=True)
         thread.start()
@@ -294,5 +296,6 @@ class MigrationJob:
             abort_job(self.domain, name=self.name)
             self.notes.append("aborted the job after {0:g} s".format(self.timeout))
         except LibvirtCollectionError as error:
+            self.abort_error = error.message
             self.notes.append("could not abort the job: {0}".format(error.message))
         thread.join(self.abort_grace)  # the migration call returns once QEMU has cancelled

@@ -187,6 +187,35 @@ def test_a_timeout_aborts_and_says_so():
     assert result["location"] == "source" and "aborted the job after 0.2 s" in result["notes"]
 
 
+def test_a_timeout_whose_abort_fails_says_so(monkeypatch):
+    hosts = Hosts()
+    domain = hosts.source_domain
+    released = []
+
+    def slow():
+        while not released:
+            time.sleep(0.01)
+        return 0
+
+    def refuse_abort():
+        raise libvirt_error("Timed out during operation: cannot acquire state change lock", libvirt.VIR_ERR_OPERATION_TIMEOUT)
+
+    domain.migrate_result = slow
+    domain.abortJob = refuse_abort
+    job_class = live_migration.mg.MigrationJob
+    monkeypatch.setattr(live_migration.mg, "MigrationJob",
+                        lambda *args, **kwargs: job_class(*args, **dict(kwargs, abort_grace=0.1)))
+    try:
+        with pytest.raises(LibvirtCollectionError) as error:
+            hosts.run(options(timeout=0.2))
+    finally:
+        released.append(1)
+    message = error.value.message
+    assert message.startswith("The migration of vm1 to qemu+tcp://198.51.100.12/system did not finish within 0.2 s; the "
+                              "module tried to abort it, but the abort failed (Could not abort the migration job of domain vm1")
+    assert "the job may still be running; watch `virsh domjobinfo vm1`" in message and "the module aborted it" not in message
+
+
 def test_after_post_copy_libvirt_keeps_no_statistics():
     hosts = Hosts()
 

@@ -168,6 +168,21 @@ def test_a_job_that_completes_while_being_aborted_is_a_success():
     assert job.notes[0].startswith("could not abort the job: Could not abort the migration job of domain vm1")
 
 
+def test_a_failed_abort_is_recorded():
+    domain = FakeDomain()
+    migration = Migration(domain)
+
+    def abort():
+        raise libvirt_error("Timed out during operation: cannot acquire state change lock", libvirt.VIR_ERR_OPERATION_TIMEOUT)
+
+    domain.abortJob = abort
+    job = mg.MigrationJob(domain, migration, timeout=0.1, poll_interval=0.05, abort_grace=0.1)
+    job.run()
+    migration.done.set()
+    assert job.aborted and job.timed_out
+    assert job.abort_error.startswith("Could not abort the migration job of domain vm1") and "state change lock" in job.abort_error
+
+
 def test_a_migration_that_never_returns_after_abort_still_times_out():
     domain = FakeDomain()
     migration = Migration(domain)
