@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import socket
 import time
+import uuid
 
 from ansible.plugins.action import ActionBase
 
@@ -40,6 +41,7 @@ class ActionModule(ActionBase):
             args.setdefault("controller", self.hostname())
             args.setdefault("pid", os.getppid())  # a worker's parent: the ansible-playbook process of this run
             args.setdefault("started", time.time())
+            args.setdefault("run_id", uuid.uuid4().hex)
         result.update(self._execute_module(module_name=MODULE, module_args=args, task_vars=task_vars))
         holder = result.get("held_by") or {}
         if result.get("failed") and holder.get("run_id") and holder.get("pid") \

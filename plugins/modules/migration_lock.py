@@ -51,9 +51,10 @@ options:
     required: true
   run_id:
     description:
-      - The id of this run (the migrate role makes one per VM and run). A lock with the same id is this run's own.
+      - The id of this run. A lock with the same id is this run's own.
+      - With O(state=present), the action plugin makes one (a random UUID) when it is not given; RV(owner.run_id)
+        returns it, for O(state=absent) at the end of the run. Required with O(state=absent).
     type: str
-    required: true
   directory:
     description:
       - The lock folder on the host (created, mode 0700, when missing).
@@ -103,7 +104,6 @@ EXAMPLES = r"""
 - name: Lock vm1 against a concurrent migration
   netfailover.standby.migration_lock:
     vm: vm1
-    run_id: "{{ my_run_id }}"
     job_id: "{{ awx_job_id | default(omit) }}"
   register: lock
   delegate_to: hv1
@@ -111,7 +111,7 @@ EXAMPLES = r"""
 - name: Release it when the run ends
   netfailover.standby.migration_lock:
     vm: vm1
-    run_id: "{{ my_run_id }}"
+    run_id: "{{ lock.owner.run_id }}"
     state: absent
   delegate_to: hv1
 """
@@ -146,7 +146,7 @@ from ansible_collections.netfailover.standby.plugins.module_utils.module import 
 def argument_spec():
     return {
         "vm": {"type": "str", "required": True},
-        "run_id": {"type": "str", "required": True},
+        "run_id": {"type": "str"},
         "directory": {"type": "path", "default": "/run/netfailover.standby/locks"},
         "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
         "stale_after": {"type": "int", "default": 3600},
@@ -162,6 +162,8 @@ def run(module):
     params = module.params
     if params["state"] == "absent":
         return lock.release(params["directory"], params["vm"], params["run_id"], check_mode=module.check_mode)
+    if not params["run_id"]:
+        module.fail_json("run_id is required (the action plugin makes one; was the module run without it?).")
     owner = lock.new_owner(params["vm"], params["run_id"], controller=params["controller"], pid=params["pid"],
                            job_id=params["job_id"], started=params["started"])
     return lock.acquire(params["directory"], owner, params["stale_after"], take_over=params["take_over"],
@@ -170,7 +172,7 @@ def run(module):
 
 def main():
     module = LibvirtModule(argument_spec=argument_spec(), supports_check_mode=True, needs_libvirt=False,
-                           connection_options=False)
+                           connection_options=False, required_if=[("state", "absent", ["run_id"])])
     module.run(run)
 
 
