@@ -42,7 +42,8 @@ options:
       - A step that this module does not run, or one that does not match O(variant) or the module's C(state), is
         refused before anything changes.
     type: str
-    choices: [fdb_remove, migrate, primary_attach, primary_detach, primary_replug, standby_link_down, standby_link_up, vf_mac_clear]
+    choices: [destination_fdb_pin, migrate, primary_attach, primary_detach, primary_replug, standby_link_down, standby_link_up,
+              vf_mac_clear, vf_mac_set]
   variant:
     description:
       - The dance O(step) belongs to: V(manual) (the kernel's net_failover.rst; the orchestrator moves the VF) or

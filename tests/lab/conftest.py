@@ -131,12 +131,12 @@ class Lab:
             completed = run([VENV_BIN / "ansible-playbook", "-i", self.inventory_path, Path(work) / "play.yml"], env=env)
         assert completed.returncode == 0, completed.stdout[-3000:]
 
-    def playbook(self, playbook, extravars, report_dir, background=False):
-        """Run one of the collection's playbooks against the lab, as an operator would."""
+    def playbook(self, playbook, extravars, report_dir, background=False, options=()):
+        """Run one of the collection's playbooks against the lab, as an operator would (``options``: more argv, e.g. --check)."""
         env = dict(os.environ, PATH="{0}:{1}".format(VENV_BIN, os.environ["PATH"]),
                    ANSIBLE_CONFIG=str(REPO / "ansible.cfg"), NETFAILOVER_REPORT_DIR=str(report_dir))
         argv = [str(VENV_BIN / "ansible-playbook"), "-i", str(self.inventory_path), str(REPO / "playbooks" / playbook),
-                "-e", json.dumps(extravars)]
+                "-e", json.dumps(extravars), *options]
         process = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         return process if background else PlaybookRun(process, report_dir, extravars.get("vm"))
 

@@ -122,9 +122,10 @@ def observe(read, expect=None, timeout=0.0, interval=0.5, classify_options=None,
     if verification is not None:
         result["message"] = verification.message
         if refused:
-            raise LibvirtCollectionError("the pair {0} moved from {1} to {2}, which the state machine does not allow in this "
-                                         "step: {3} (after {4:.1f} s)".format(refused[0], refused[1], refused[2], verification.message,
-                                                                             result["elapsed_seconds"]), result=result)
+            mac, moved_from, moved_to = refused
+            raise LibvirtCollectionError("the pair {0} moved from {1} to {2}, which the state machine does not allow in this step: {3} "
+                                         "(after {4:.1f} s)".format(mac, moved_from, moved_to, verification.message,
+                                                                    result["elapsed_seconds"]), result=result)
         if not verification.ok:
             raise LibvirtCollectionError(
                 "{0} (waited {1:.1f} s)".format(verification.message, result["elapsed_seconds"]), result=result)

@@ -92,7 +92,7 @@ class PrimaryDevice:
     def device(self, where):
         """The device's XML in the live or persistent definition, or None when it is not there."""
         domain_element = dx.parse(domains.read_xml(self.domain, which=where, name=self.name),
-                                      "{0} XML of domain {1}".format(where, self.name))
+                                  "{0} XML of domain {1}".format(where, self.name))
         device = dd.find_device(domain_element, self.alias)
         return dd.to_text(device) if device is not None else None
 

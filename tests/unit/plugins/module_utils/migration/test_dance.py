@@ -60,8 +60,10 @@ def test_dance_steps_chain_from_steady_back_to_steady(variant):
 
 
 def test_manual_dance_follows_the_seed():
+    # the seed's fdb_remove is the pin of standby_link_up; the VF's MAC is set on the destination before the plug
     assert [step.name for step in DANCES['manual']] == [
-        'standby_link_up', 'fdb_remove', 'primary_detach', 'vf_mac_clear', 'migrate', 'primary_attach', 'standby_link_down']
+        'standby_link_up', 'primary_detach', 'vf_mac_clear', 'migrate', 'vf_mac_set', 'primary_attach', 'standby_link_down']
+    assert 'pin the entry to the PF' in DANCES['manual'][0].fdb
     assert S.PRIMARY_NO_CARRIER in DANCES['manual'][5].transient
 
 
@@ -170,3 +172,26 @@ def test_without_a_step_the_wait_runs_to_its_timeout():
     clock = FakeClock()
     with pytest.raises(LibvirtCollectionError, match='waited 2.0 s'):
         guest_failover.observe(_reader('both_down'), expect=['armed'], timeout=2.0, interval=0.25, clock=clock, sleep=clock.sleep)
+
+
+PAIRS = [{'mac': g.MAC_A, 'standby_alias': 'ua-standby0', 'primary_alias': 'ua-primary0', 'source_vf': '0000:3b:02.1',
+          'destination_vf': '0000:3b:02.5'},
+         {'mac': g.MAC_B, 'standby_alias': 'ua-standby1', 'primary_alias': 'ua-pool1', 'source_vf': '', 'destination_vf': ''}]
+
+
+def test_plan_lists_each_step_with_its_host_pairs_states_and_fdb_move():
+    steps = dance.plan('manual', PAIRS, 'hv1', 'hv2', fdb=True)
+    assert [(s['step'], s['host']) for s in steps] == [
+        ('standby_link_up', 'hv1'), ('primary_detach', 'hv1'), ('vf_mac_clear', 'hv1'), ('migrate', 'hv1 -> hv2'),
+        ('vf_mac_set', 'hv2'), ('primary_attach', 'hv2'), ('standby_link_down', 'hv2')]
+    by_name = {s['step']: s for s in steps}
+    assert [p['vf'] for p in by_name['vf_mac_clear']['pairs']] == ['0000:3b:02.1']  # the pool's VF has no MAC to clear
+    assert [p['vf'] for p in by_name['primary_attach']['pairs']] == ['0000:3b:02.5', None]
+    assert by_name['primary_attach']['expect'] == ['armed'] and by_name['standby_link_down']['expect'] == ['steady']
+    assert by_name['primary_detach']['fdb'].startswith("point the entry at the standby's tap")
+
+
+def test_plan_without_fdb_steering_or_standby_release():
+    steps = dance.plan('teaming', PAIRS[:1], 'hv1', 'hv2', keep_standby_up=True, fdb=False)
+    assert [s['step'] for s in steps] == ['standby_link_up', 'migrate', 'primary_replug']
+    assert all(s['fdb'] is None for s in steps)
