@@ -116,4 +116,6 @@ def playbook_variables(playbook):
         defined |= set(facts)
     for role_vars in _keys(plays, "vars"):
         defined |= set(role_vars)
+    for added in _keys(plays, "ansible.builtin.add_host"):  # host variables the playbook gives its in-memory hosts
+        defined |= set(added)
     return {name for name in used - defined - MAGIC_VARIABLES if not name.startswith("__") and not name.startswith("ansible_")}

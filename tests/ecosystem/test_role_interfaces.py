@@ -92,3 +92,65 @@ def test_the_playbooks_parse():
         completed = run(["ansible-playbook", "--syntax-check", REPO / "playbooks" / playbook,
                          "-e", json.dumps({"vm": "vm1", "source": "hv1", "destination": "hv2"})])
         assert completed.returncode == 0, completed.stdout + completed.stderr
+
+
+# --- VM names (issue 15): any libvirt domain name reaches the role unchanged; names libvirt refuses stop the run ----
+
+NAME_INVENTORY = {"all": {"children": {"hypervisors": {"hosts": {
+    "hv1": {"ansible_host": "192.0.2.250"}, "hv2": {"ansible_host": "192.0.2.251", "marker": "the hypervisor hv2"}}}}}}
+
+
+def run_first_plays(tmp_path, playbook, extravars):
+    """The playbook's first play as it is, then a play over the migration batch that shows each in-memory host and
+    runs the role's own validation with the vars the playbook's include_role hands it; the hosts' variables as JSON."""
+    plays = yaml.safe_load((REPO / "playbooks" / playbook).read_text())
+    include = [t for t in plays[-2]["tasks"] if "ansible.builtin.include_role" in t][0]
+    out = tmp_path / "hosts.json"
+    probe = {"hosts": "netfailover_migrating", "gather_facts": False, "tasks": [
+        {"name": "Validate as the role does", "ansible.builtin.include_role": {
+            "name": "netfailover.standby.migrate", "tasks_from": "validate"}, "vars": include["vars"]},
+        {"name": "Collect", "run_once": True, "delegate_to": "localhost", "ansible.builtin.copy": {"dest": str(out), "content": (
+            "{{ dict(groups['netfailover_migrating'] | zip(groups['netfailover_migrating'] | map('extract', hostvars)"
+            " | map('dict2items') | map('selectattr', 'key', 'in', ['netfailover_vm_name', 'migrate_source', "
+            "'migrate_destination', 'marker', 'ansible_port', 'ansible_host']) | map('items2dict'))) | to_json }}")}}]}
+    (tmp_path / "inventory.json").write_text(json.dumps(NAME_INVENTORY))
+    (tmp_path / "play.yml").write_text(json.dumps([plays[0], probe]))
+    completed = run(["ansible-playbook", "-i", tmp_path / "inventory.json", tmp_path / "play.yml", "-e", json.dumps(extravars)],
+                    env={"ANSIBLE_NOCOLOR": "1"})
+    return completed, (json.loads(out.read_text()) if out.exists() else None)
+
+
+NAMES = ["db:1", "hv2", "web 1", "ünïcødé", "[fe80::1]:22", "a,b", "x=y"]
+
+
+def test_every_vm_name_becomes_its_own_in_memory_host(tmp_path):
+    completed, hosts = run_first_plays(tmp_path, "migrate.yml", {"vm": NAMES + ["db:1"], "source": "hv1", "destination": "hv2"})
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    # one host per distinct name, none of them an inventory host or host:port, each with only its own variables
+    assert sorted(h["netfailover_vm_name"] for h in hosts.values()) == sorted(NAMES), hosts
+    assert all(name.startswith("netfailover_vm_") for name in hosts), hosts
+    assert all(set(h) == {"netfailover_vm_name", "migrate_source", "migrate_destination"} for h in hosts.values()), hosts
+    # the role's own validation ran on each of them and let it pass
+    recap = re.findall(r"^(netfailover_vm_\d+)\s+: ok=(\d+) .* failed=(\d+) ", completed.stdout, re.MULTILINE)
+    assert sorted(h for h, ok, failed in recap if int(ok) >= 3 and failed == "0") == sorted(hosts), completed.stdout
+
+
+@pytest.mark.parametrize("name, reason", [("", "it is empty"), ("a/b", "it contains '/'"),
+                                          ("a\nb", "it contains a line break"), ("a\x01b", "it contains U+0001")])
+def test_a_name_libvirt_refuses_stops_the_run_before_any_host(tmp_path, name, reason):
+    completed, hosts = run_first_plays(tmp_path, "migrate.yml", {"vm": ["vm1", name], "source": "hv1", "destination": "hv2"})
+    assert completed.returncode != 0 and hosts is None, completed.stdout
+    assert "cannot be a libvirt domain name: " + reason in completed.stdout, completed.stdout
+    assert "Nothing was changed." in completed.stdout
+
+
+@pytest.mark.parametrize("name", ["", "a/b"])
+def test_the_role_refuses_a_name_libvirt_refuses(tmp_path, name):
+    """The role's own check, for a play that calls the role directly (not through the playbook)."""
+    (tmp_path / "inventory.json").write_text(json.dumps(NAME_INVENTORY))
+    (tmp_path / "play.yml").write_text(json.dumps([{"hosts": "localhost", "gather_facts": False, "tasks": [
+        {"name": "Validate", "ansible.builtin.include_role": {"name": "netfailover.standby.migrate", "tasks_from": "validate"},
+         "vars": {"migrate_vm": name, "migrate_source": "hv1", "migrate_destination": "hv2"}}]}]))
+    completed = run(["ansible-playbook", "-i", tmp_path / "inventory.json", tmp_path / "play.yml"], env={"ANSIBLE_NOCOLOR": "1"})
+    assert completed.returncode != 0
+    assert "cannot be a libvirt domain name" in completed.stdout and "Nothing was changed." in completed.stdout, completed.stdout

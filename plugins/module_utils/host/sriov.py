@@ -369,8 +369,17 @@ def reservations(directory):
     for entry in entries:
         address = parse_pci(entry[len(RESERVATION_PREFIX):]) if entry.startswith(RESERVATION_PREFIX) else None
         if address is not None and os.path.isdir(os.path.join(directory, entry)):
-            found[format_pci(address)] = _read(os.path.join(directory, entry, RESERVATION_OWNER)) or None
+            found[format_pci(address)] = _read_owner(os.path.join(directory, entry, RESERVATION_OWNER)) or None
     return found
+
+
+def _read_owner(path):
+    """The owner file, exactly as vf_reservation wrote it (UTF-8, one line): a domain name may begin with a space."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return handle.read().rstrip("\n")
+    except (OSError, UnicodeDecodeError):
+        return None
 
 
 def free_vfs(vfs, owners, reserved=()):

@@ -57,7 +57,7 @@ def create(path, owner_text, what):
                                      "folder (permissions, file system). Nothing was changed.".format(
                                          what, path, error.strerror)) from error
     try:
-        with open(os.path.join(path, OWNER_FILE), "w") as handle:
+        with open(os.path.join(path, OWNER_FILE), "w", encoding="utf-8") as handle:  # any domain name, any locale
             handle.write(owner_text)
     except OSError as error:
         shutil.rmtree(path, ignore_errors=True)
@@ -69,7 +69,7 @@ def create(path, owner_text, what):
 def read_owner_text(path):
     """The owner file's text, or None when there is none (a lock made by an older release, or one being made)."""
     try:
-        with open(os.path.join(path, OWNER_FILE)) as handle:
+        with open(os.path.join(path, OWNER_FILE), encoding="utf-8") as handle:
             return handle.read()
     except (OSError, UnicodeDecodeError):
         return None

@@ -97,3 +97,16 @@ def test_release_removes_only_the_vms_reservations(run_module, on_host):
     assert released.result["changed"] and released.result["released"] == [host.VFS[0]]
     assert reserved(on_host["directory"]) == {host.VFS[5]: "vm2"}
     assert run_module(vf_reservation.main, dict(on_host, vm="vm1", state="absent")).result["changed"] is False
+
+
+@pytest.mark.parametrize("vm", [" db:1/ua-primary0", "hv2/ua-primary0", "ünïcødé vm/net0"])
+def test_any_domain_name_reserves_and_releases_its_own_vf(run_module, on_host, vm):
+    """The owner file holds the name as it is (a leading space, a colon, non-ASCII), in UTF-8 whatever the locale."""
+    taken = run_module(vf_reservation.main, dict(on_host, pf=host.PF, vm=vm))
+    assert taken.result["changed"] and reserved(on_host["directory"]) == {host.VFS[0]: vm, host.VFS[5]: "vm2"}
+    with open(os.path.join(taken.result["reserved"], sriov.RESERVATION_OWNER), "rb") as owner:
+        assert owner.read() == (vm + "\n").encode("utf-8")
+    again = run_module(vf_reservation.main, dict(on_host, pf=host.PF, vm=vm))
+    assert again.result["changed"] is False and again.result["address"] == host.VFS[0]
+    released = run_module(vf_reservation.main, dict(on_host, vm=vm, state="absent"))
+    assert released.result["released"] == [host.VFS[0]] and reserved(on_host["directory"]) == {host.VFS[5]: "vm2"}
