@@ -32,7 +32,8 @@ def write_atomically(path, text, mode):
     """Create the folders, write a temporary file beside the report, then rename it over the report."""
     folder = os.path.dirname(path) or "."
     os.makedirs(folder, mode=0o755, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=folder, prefix="." + os.path.basename(path) + ".")
+    # a short prefix: the report is named after the VM, and a long name plus a prefix would pass 255 bytes
+    handle, temporary = tempfile.mkstemp(dir=folder, prefix=".report-")
     try:
         with os.fdopen(handle, "w") as stream:
             stream.write(text)

@@ -64,3 +64,11 @@ def test_a_folder_that_cannot_be_made_says_so(tmp_path):
     blocker.write_text("a file where the folder should be")
     with pytest.raises(AnsibleActionFail, match="Cannot write the report .*Give a writable folder"):
         action({"path": str(blocker / "vm1.json"), "content": REPORT}).run(task_vars={})
+
+
+@pytest.mark.parametrize("vm", ["db:1", "hv2", "web 1", "ünïcødé", "é" * 125])  # the last one: 250 bytes, + .json = 255
+def test_any_domain_name_names_its_report(tmp_path, vm):
+    path = tmp_path / "{0}.json".format(vm)
+    result = action({"path": str(path), "content": {"vm": vm}}).run(task_vars={})
+    assert result["changed"] and json.loads(path.read_text(encoding="utf-8")) == {"vm": vm}
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]  # no temporary file left beside it
