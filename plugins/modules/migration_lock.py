@@ -52,7 +52,7 @@ options:
   run_id:
     description:
       - The id of this run. A lock with the same id is this run's own.
-      - With O(state=present), the action plugin makes one (a random UUID) when it is not given; RV(owner.run_id)
+      - With O(state=present), the action plugin makes one (a random UUID) when it is not given; RV(lock_owner.run_id)
         returns it, for O(state=absent) at the end of the run. Required with O(state=absent).
     type: str
   directory:
@@ -111,18 +111,18 @@ EXAMPLES = r"""
 - name: Release it when the run ends
   netfailover.standby.migration_lock:
     vm: vm1
-    run_id: "{{ lock.owner.run_id }}"
+    run_id: "{{ lock.lock_owner.run_id }}"
     state: absent
   delegate_to: hv1
 """
 
 RETURN = r"""
-path:
+lock:
   description: The lock folder.
   returned: always
   type: str
   sample: /run/netfailover.standby/locks/db%3A1
-owner:
+lock_owner:
   description: This run's owner record (with O(state=present)).
   returned: state is present
   type: dict
@@ -130,7 +130,7 @@ owner:
 held_by:
   description:
     - The owner record of the run that holds the lock, when another run holds it (the module fails), or of the lock
-      released. Keys as in RV(owner); a lock of an older release has no owner record, only C(started).
+      released. Keys as in RV(lock_owner); a lock of an older release has no owner record, only C(started).
   returned: always
   type: dict
 taken_over:
@@ -159,6 +159,13 @@ def argument_spec():
 
 
 def run(module):
+    result = take_or_release(module)
+    for note in result.pop("warnings"):
+        module.module.warn(note)
+    return result
+
+
+def take_or_release(module):
     params = module.params
     if params["state"] == "absent":
         return lock.release(params["directory"], params["vm"], params["run_id"], check_mode=module.check_mode)

@@ -171,7 +171,7 @@ def acquire(directory, owner, stale_after, take_over=(), check_mode=False, now=t
     Raises a LibvirtCollectionError with ``held_by`` in its result when another run holds it."""
     vm = owner["vm"]
     path = lock_path(directory, vm)
-    result = {"changed": False, "vm": vm, "path": path, "owner": owner, "held_by": None, "taken_over": None, "warnings": []}
+    result = {"changed": False, "vm": vm, "lock": path, "lock_owner": owner, "held_by": None, "taken_over": None, "warnings": []}
     if check_mode and not os.path.isdir(directory):
         return dict(result, changed=True)
     if not check_mode:
@@ -180,7 +180,7 @@ def acquire(directory, owner, stale_after, take_over=(), check_mode=False, now=t
     with context:
         holder = read_owner(path)
         if holder is not None and holder["run_id"] == owner["run_id"]:
-            return dict(result, owner=holder)
+            return dict(result, lock_owner=holder)
         current = now()
         if holder is not None:
             why = None
@@ -208,7 +208,7 @@ def acquire(directory, owner, stale_after, take_over=(), check_mode=False, now=t
 def release(directory, vm, run_id, check_mode=False, guard=None):
     """Remove the lock of ``vm`` when ``run_id`` holds it; never another run's lock (a warning names it)."""
     path = lock_path(directory, vm)
-    result = {"changed": False, "vm": vm, "path": path, "held_by": None, "warnings": []}
+    result = {"changed": False, "vm": vm, "lock": path, "held_by": None, "warnings": []}
     if not os.path.isdir(directory):
         return result
     with _NoGuard() if check_mode else (guard or _Guard)(directory):

@@ -8,6 +8,8 @@ import json
 import os
 from unittest.mock import MagicMock
 
+from ansible.module_utils import basic
+
 from ansible_collections.netfailover.standby.plugins.action import migration_lock as action_plugin
 from ansible_collections.netfailover.standby.plugins.modules import migration_lock
 
@@ -19,7 +21,7 @@ def args(directory, **extra):
 
 def test_takes_keeps_refuses_and_releases(run_module, tmp_path):
     first = run_module(migration_lock.main, args(tmp_path, job_id="42"))
-    assert not first.failed and first.result["changed"] and first.result["path"] == str(tmp_path / "db%3A1")
+    assert not first.failed and first.result["changed"] and first.result["lock"] == str(tmp_path / "db%3A1")
     with open(str(tmp_path / "db%3A1" / "owner")) as handle:
         assert json.load(handle)["vm"] == "db:1"
     assert run_module(migration_lock.main, args(tmp_path)).result["changed"] is False
@@ -32,12 +34,14 @@ def test_takes_keeps_refuses_and_releases(run_module, tmp_path):
     assert gone.result["changed"] is True and not (tmp_path / "db%3A1").exists()
 
 
-def test_a_stale_lock_is_taken_over_with_a_warning(run_module, tmp_path):
+def test_a_stale_lock_is_taken_over_with_a_warning(run_module, tmp_path, monkeypatch):
+    warned = []
+    monkeypatch.setattr(basic.AnsibleModule, "warn", lambda _module, text: warned.append(text))
     run_module(migration_lock.main, args(tmp_path, started=1.0))
     result = run_module(migration_lock.main, args(tmp_path, run_id="run-b", stale_after=60))
     assert not result.failed and result.result["taken_over"]["run_id"] == "run-a"
-    assert result.result["warnings"][0].startswith("Took over the lock {0} of db:1: it is older than 60 s".format(
-        tmp_path / "db%3A1"))
+    note = "Took over the lock {0} of db:1: it is older than 60 s".format(tmp_path / "db%3A1")
+    assert len(warned) == 1 and warned[0].startswith(note)
 
 
 def test_check_mode_takes_nothing(run_module, tmp_path):

@@ -53,7 +53,7 @@ def test_takes_a_free_lock_and_records_the_owner(tmp_path):
     directory = tmp_path / "locks"
     result = take(directory, owner(vm="db:1", job_id="42"))
     assert result["changed"] is True and result["held_by"] is None and result["taken_over"] is None
-    assert result["path"] == str(directory / "db%3A1")
+    assert result["lock"] == str(directory / "db%3A1")
     assert recorded(directory, "db:1") == {"vm": "db:1", "run_id": "run-a", "controller": "ctl1", "pid": 4711,
                                            "job_id": "42", "started": NOW}
     assert oct(os.stat(str(directory)).st_mode & 0o777) == "0o700"
@@ -62,7 +62,7 @@ def test_takes_a_free_lock_and_records_the_owner(tmp_path):
 def test_the_same_run_keeps_its_lock(tmp_path):
     take(tmp_path, owner())
     again = take(tmp_path, owner(started=NOW + 5), now=NOW + 5)
-    assert again["changed"] is False and again["owner"]["started"] == NOW
+    assert again["changed"] is False and again["lock_owner"]["started"] == NOW
 
 
 @pytest.mark.parametrize("held_for, take_over, taken", [
