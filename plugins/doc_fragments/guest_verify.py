@@ -52,3 +52,15 @@ options:
     choices: [manual, teaming]
     default: manual
 """
+
+    # A step module that moves the bridge FDB entry by the dance's steering policy (module_utils/migration/fdb_steering.py).
+    FDB_STEP = r"""
+options:
+  fdb_pf:
+    description:
+      - The PF's port on the bridge (the uplink where the VF's traffic enters the bridge). With O(step) and O(fdb_mac), the
+        module moves the entry of O(fdb_mac) where the dance's one steering policy says for this step - the PF, or the
+        standby's tap (the virtio interface with O(fdb_mac) in the live XML) - and pins or unpins it there.
+      - Not together with O(fdb_port), which names the port yourself.
+    type: str
+"""

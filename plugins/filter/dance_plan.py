@@ -7,12 +7,13 @@
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.netfailover.standby.plugins.module_utils.migration import dance
+from ansible_collections.netfailover.standby.plugins.module_utils.migration.plan import plan
 
 
 def dance_plan(pairs, variant, source, destination, keep_standby_up=False, fdb=False):
     if variant not in dance.DANCES:
         raise AnsibleFilterError("dance_plan: variant must be one of {0}, not {1!r}.".format(", ".join(sorted(dance.DANCES)), variant))
-    return dance.plan(variant, list(pairs or []), source, destination, keep_standby_up=bool(keep_standby_up), fdb=bool(fdb))
+    return plan(variant, list(pairs or []), source, destination, keep_standby_up=bool(keep_standby_up), fdb=bool(fdb))
 
 
 class FilterModule:  # pylint: disable=too-few-public-methods

@@ -37,6 +37,7 @@ extends_documentation_fragment:
   - netfailover.standby.connection
   - netfailover.standby.attributes
   - netfailover.standby.guest_verify.step
+  - netfailover.standby.guest_verify.fdb_step
   - netfailover.standby.guest_verify
 attributes:
   check_mode:
@@ -155,7 +156,7 @@ options:
   fdb_mac:
     description:
       - The guest's MAC whose FDB entry on the source is pointed at O(fdb_port) when the guest releases its VF during the
-        migration (teaming). Requires O(fdb_port). Needs iproute2's C(bridge) and C(ip) on the source.
+        migration (teaming). Requires O(fdb_port) or O(fdb_pf). Needs iproute2's C(bridge) and C(ip) on the source.
     type: str
   fdb_port:
     description:
@@ -393,7 +394,9 @@ guest:
 """
 
 from ansible_collections.netfailover.standby.plugins.module_utils.guest import failover as guest_failover
-from ansible_collections.netfailover.standby.plugins.module_utils.host.bridge_fdb import pinned_entry
+from ansible_collections.netfailover.standby.plugins.module_utils.migration.fdb_steering import FDB_ARGUMENT_SPEC, step_fdb_entry
+from ansible_collections.netfailover.standby.plugins.module_utils.virt import domains
+from ansible_collections.netfailover.standby.plugins.module_utils.virt.connection import find_domain
 from ansible_collections.netfailover.standby.plugins.module_utils.migration.live_migrate import LiveMigration
 from ansible_collections.netfailover.standby.plugins.module_utils.migration import dance
 from ansible_collections.netfailover.standby.plugins.module_utils.module import LibvirtModule
@@ -417,14 +420,15 @@ def argument_spec():
             "alias": {"type": "str", "required": True}, "xml": {"type": "str", "required": True}}},
         "timeout": {"type": "float", "default": 300.0},
         "poll_interval": {"type": "float", "default": 0.5},
-        "fdb_mac": {"type": "str"},
-        "fdb_port": {"type": "str"},
-    }, **guest_failover.VERIFY_ARGUMENT_SPEC, **dance.STEP_ARGUMENT_SPEC)
+    }, **FDB_ARGUMENT_SPEC, **guest_failover.VERIFY_ARGUMENT_SPEC, **dance.STEP_ARGUMENT_SPEC)
 
 
 def run(module):
     params = module.params
-    switch = pinned_entry(module.module, params["fdb_mac"], params["fdb_port"])
+    domain = find_domain(module.connection, name=params["name"]) if params["fdb_pf"] else None
+    # the standby's tap is the source's: only while the domain runs here (else the module finds it at the destination)
+    here = domain is not None and domains.is_active(domain, name=params["name"])
+    switch = step_fdb_entry(module.module, domain, params, "live_migrate") if here or not params["fdb_pf"] else None
     result = LiveMigration(module.connection, params, check_mode=module.check_mode, fdb=switch).run()
     if module.diff_mode:
         before = result["source_uri"] if result["changed"] else result["destination_uri"]
@@ -434,8 +438,8 @@ def run(module):
 
 
 def main():
-    module = LibvirtModule(argument_spec=argument_spec(), required_together=[("fdb_mac", "fdb_port")],
-                           mutually_exclusive=[("destination_xml", "destination_devices")], supports_check_mode=True)
+    module = LibvirtModule(argument_spec=argument_spec(), required_by={"fdb_port": "fdb_mac", "fdb_pf": "fdb_mac"},
+                           mutually_exclusive=[("destination_xml", "destination_devices"), ("fdb_port", "fdb_pf")], supports_check_mode=True)
     module.run(run)
 
 

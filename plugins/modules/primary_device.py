@@ -40,6 +40,7 @@ extends_documentation_fragment:
   - netfailover.standby.connection
   - netfailover.standby.attributes
   - netfailover.standby.guest_verify.step
+  - netfailover.standby.guest_verify.fdb_step
   - netfailover.standby.guest_verify
 attributes:
   check_mode:
@@ -108,7 +109,7 @@ options:
   fdb_mac:
     description:
       - The guest's MAC (the standby's, which the VF shares) whose bridge FDB entry the module re-points; see O(fdb_port).
-      - Requires O(fdb_port). Needs iproute2's C(bridge) and C(ip) on the hypervisor.
+      - Requires O(fdb_port) or O(fdb_pf). Needs iproute2's C(bridge) and C(ip) on the hypervisor.
     type: str
   fdb_port:
     description:
@@ -274,7 +275,7 @@ actions:
 """
 
 from ansible_collections.netfailover.standby.plugins.module_utils.guest import failover as guest_failover
-from ansible_collections.netfailover.standby.plugins.module_utils.host.bridge_fdb import pinned_entry
+from ansible_collections.netfailover.standby.plugins.module_utils.migration.fdb_steering import FDB_ARGUMENT_SPEC, step_fdb_entry
 from ansible_collections.netfailover.standby.plugins.module_utils.virt.events import start_event_loop
 from ansible_collections.netfailover.standby.plugins.module_utils.virt.connection import get_domain
 from ansible_collections.netfailover.standby.plugins.module_utils.migration import dance
@@ -293,15 +294,13 @@ def argument_spec():
         "timeout": {"type": "float", "default": 30.0},
         "wait_for_guest": {"type": "bool", "default": True},
         "expect_states": {"type": "list", "elements": "str", "choices": guest_failover.STATE_NAMES},
-        "fdb_mac": {"type": "str"},
-        "fdb_port": {"type": "str"},
-    }, **guest_failover.VERIFY_ARGUMENT_SPEC, **dance.STEP_ARGUMENT_SPEC)
+    }, **FDB_ARGUMENT_SPEC, **guest_failover.VERIFY_ARGUMENT_SPEC, **dance.STEP_ARGUMENT_SPEC)
 
 
 def run(module):
     start_event_loop()  # before the connection opens: libvirt binds a connection to the event loop at open
     domain = get_domain(module.connection, module.params["name"])
-    switch = pinned_entry(module.module, module.params["fdb_mac"], module.params["fdb_port"])
+    switch = step_fdb_entry(module.module, domain, module.params, "primary_device")
     device = PrimaryDevice(module.connection, domain, module.params, check_mode=module.check_mode, fdb=switch)
     try:
         result = device.run()
@@ -317,7 +316,8 @@ def run(module):
 
 
 def main():
-    module = LibvirtModule(argument_spec=argument_spec(), required_together=[("fdb_mac", "fdb_port")], supports_check_mode=True)
+    module = LibvirtModule(argument_spec=argument_spec(), mutually_exclusive=[("fdb_port", "fdb_pf")],
+                           required_by={"fdb_port": "fdb_mac", "fdb_pf": "fdb_mac"}, supports_check_mode=True)
     module.run(run)
 
 

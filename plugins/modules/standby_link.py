@@ -30,6 +30,7 @@ extends_documentation_fragment:
   - netfailover.standby.connection
   - netfailover.standby.attributes
   - netfailover.standby.guest_verify.step
+  - netfailover.standby.guest_verify.fdb_step
   - netfailover.standby.guest_verify
 attributes:
   check_mode:
@@ -68,7 +69,7 @@ options:
   fdb_mac:
     description:
       - The guest's MAC (the standby's, which the VF shares) to pin in the host bridge's FDB while the link is up; see
-        O(fdb_port). Requires O(fdb_port). Needs iproute2's C(bridge) and C(ip) on the hypervisor.
+        O(fdb_port). Requires O(fdb_port) or O(fdb_pf). Needs iproute2's C(bridge) and C(ip) on the hypervisor.
     type: str
   fdb_port:
     description:
@@ -172,7 +173,7 @@ guest:
 """
 
 from ansible_collections.netfailover.standby.plugins.module_utils.guest import failover as guest_failover
-from ansible_collections.netfailover.standby.plugins.module_utils.host.bridge_fdb import pinned_entry
+from ansible_collections.netfailover.standby.plugins.module_utils.migration.fdb_steering import FDB_ARGUMENT_SPEC, step_fdb_entry
 from ansible_collections.netfailover.standby.plugins.module_utils.virt.connection import get_domain
 from ansible_collections.netfailover.standby.plugins.module_utils.migration import dance
 from ansible_collections.netfailover.standby.plugins.module_utils.module import LibvirtModule
@@ -185,16 +186,14 @@ def argument_spec():
         "alias": {"type": "str", "default": "ua-standby0"},
         "tap": {"type": "str"},
         "state": {"type": "str", "choices": ["up", "down"], "required": True},
-        "fdb_mac": {"type": "str"},
-        "fdb_port": {"type": "str"},
-    }, **guest_failover.VERIFY_ARGUMENT_SPEC, **dance.STEP_ARGUMENT_SPEC)
+    }, **FDB_ARGUMENT_SPEC, **guest_failover.VERIFY_ARGUMENT_SPEC, **dance.STEP_ARGUMENT_SPEC)
 
 
 def run(module):
     params = module.params
     domain = get_domain(module.connection, params["name"])
     # pinned while the link is up: added before it goes up, removed after it went down
-    pin = pinned_entry(module.module, params["fdb_mac"], params["fdb_port"], "present" if params["state"] == "up" else "absent")
+    pin = step_fdb_entry(module.module, domain, params, "standby_link", "present" if params["state"] == "up" else "absent")
     result = set_standby_link(domain, params, module.check_mode, fdb_pin=pin)
     if module.diff_mode:
         before, after = {"link_state": result["link_state_before"]}, {"link_state": result["link_state"]}
@@ -205,8 +204,8 @@ def run(module):
 
 
 def main():
-    module = LibvirtModule(argument_spec=argument_spec(), mutually_exclusive=[("alias", "tap")],
-                           required_together=[("fdb_mac", "fdb_port")], supports_check_mode=True)
+    module = LibvirtModule(argument_spec=argument_spec(), mutually_exclusive=[("alias", "tap"), ("fdb_port", "fdb_pf")],
+                           required_by={"fdb_port": "fdb_mac", "fdb_pf": "fdb_mac"}, supports_check_mode=True)
     module.run(run)
 
 

@@ -22,28 +22,24 @@ from ansible_collections.netfailover.standby.plugins.module_utils.virt.connectio
 
 S = GuestState
 
-Step = namedtuple('Step', 'name before after transient text precondition optional host fdb only')
+Step = namedtuple('Step', 'name before after transient text precondition optional host only')
 
 
-def _step(name, before, after, text, transient=(), precondition='', optional=False, host='source', fdb='', only=''):
+def _step(name, before, after, text, transient=(), precondition='', optional=False, host='source', only=''):
     """One step: the states it starts from (``before``), passes through (``transient``) and ends in (``after``); the
-    hypervisor it runs on; where it steers the bridge's FDB entry of the pair's MAC (``fdb``, when the role has a PF
-    port); ``only``: a condition of the plan (fixed_vf: a VF at a fixed host PCI address; release_standby: the standby
+    hypervisor it runs on; ``only``: a condition of the plan (fixed_vf: a VF at a fixed host PCI address; release_standby: the standby
     link goes down at the end, not with migrate_keep_standby_up; fdb: the role steers FDB entries)."""
-    return Step(name, tuple(before), tuple(after), tuple(transient), text, precondition, optional, host, fdb, only)
+    return Step(name, tuple(before), tuple(after), tuple(transient), text, precondition, optional, host, only)
 
 
 _STANDBY_UP = _step('standby_link_up', (S.STEADY, S.ARMED), (S.ARMED,),
-                    'set the standby link up (virsh domif-setlink DOMAIN TAP up; name the tap, the MAC is shared)', transient=(S.STEADY,),
-                    fdb='pin the entry to the PF (static, sticky) before the link comes up: the link-up announcement would '
-                        "teach the bridge the standby's tap, where the guest drops frames while the VF is enslaved")
+                    'set the standby link up (virsh domif-setlink DOMAIN TAP up; name the tap, the MAC is shared)', transient=(S.STEADY,))
 _STANDBY_DOWN = _step('standby_link_down', (S.ARMED,), (S.STEADY,),
                       'set the standby link down (virsh domif-setlink DOMAIN TAP down); TX stays on the primary', transient=(S.ARMED,),
-                      host='destination', only='release_standby', fdb='unpin the entry: the bridge learns the MAC as usual')
+                      host='destination', only='release_standby')
 # A plugged VF's netdev registers an instant before net_failover enslaves it: one read may catch primary_not_enslaved
 # (G7), which no step allows (a VF with a wrong MAC stays there); the two-reads rule of guest/failover.observe lets it pass.
 _PLUG_TRANSIENT = (S.STANDBY_ONLY_UP, S.PRIMARY_NO_CARRIER)
-_TO_PF_ON_ENSLAVE = 'point the entry at the PF on the first guest read that shows the VF enslaved (the guest drops what the standby brings from then on)'
 
 DANCES = {
     # The seed's dance (kernel Documentation/networking/net_failover.rst), as the collection performs it: the seed's
@@ -52,8 +48,7 @@ DANCES = {
         _STANDBY_UP,
         _step('primary_detach', (S.ARMED,), (S.STANDBY_ONLY_UP,),
               'detach the VF (virsh detach-device-alias DOMAIN ALIAS --live) and wait for DEVICE_REMOVED',
-              transient=(S.ARMED, S.PRIMARY_NO_CARRIER), precondition='the standby link is up, or the guest loses its path',
-              fdb="point the entry at the standby's tap the moment the guest releases the VF"),
+              transient=(S.ARMED, S.PRIMARY_NO_CARRIER), precondition='the standby link is up, or the guest loses its path'),
         _step('vf_mac_clear', (S.STANDBY_ONLY_UP,), (S.STANDBY_ONLY_UP,),
               'zero the VF MAC on the source PF (ip link set PF vf N mac 00:00:00:00:00:00), only after DEVICE_REMOVED', only='fixed_vf'),
         _step('migrate', (S.STANDBY_ONLY_UP,), (S.STANDBY_ONLY_UP,),
@@ -63,7 +58,7 @@ DANCES = {
               only='fixed_vf'),
         _step('primary_attach', (S.STANDBY_ONLY_UP,), (S.ARMED,),
               'attach the destination VF (virsh attach-device DOMAIN vf.xml --live) and wait until it is enslaved with carrier',
-              transient=_PLUG_TRANSIENT, host='destination', fdb=_TO_PF_ON_ENSLAVE,
+              transient=_PLUG_TRANSIENT, host='destination',
               precondition="the VF MAC on the destination PF equals the guest's MAC, or it is not enslaved (primary_not_enslaved)"),
         _STANDBY_DOWN,
     ),
@@ -73,16 +68,15 @@ DANCES = {
         _step('destination_fdb_pin', (S.ARMED,), (S.ARMED,),
               "pin the entry to the PF on the destination: QEMU announces the guest through the standby on arrival, which "
               "would teach the bridge the standby's tap while the guest takes frames only through the VF QEMU plugs back",
-              host='destination', only='fdb', fdb='pin the entry to the PF on the destination (static, sticky)'),
+              host='destination', only='fdb'),
         _step('migrate', (S.ARMED,), (S.STANDBY_ONLY_UP, S.PRIMARY_NO_CARRIER, S.ARMED),
               'live-migrate; QEMU unplugs the primary (wait-unplug) and re-plugs it on the destination by itself, '
               'so the guest may already be past standby_only_up',
               transient=(S.ARMED, S.PRIMARY_NO_CARRIER, S.STANDBY_ONLY_UP),
-              precondition='the standby link is up: with it down the guest is in standby_only_down (outage) for the whole migration',
-              fdb="point the source's entry at the standby's tap the moment the guest releases the VF; unpin it after the move"),
+              precondition='the standby link is up: with it down the guest is in standby_only_down (outage) for the whole migration'),
         _step('primary_replug', (S.STANDBY_ONLY_UP, S.PRIMARY_NO_CARRIER, S.ARMED), (S.ARMED,),
               'wait until the primary that QEMU re-plugged is enslaved and has carrier (attach the reserved VF when QEMU has none)',
-              transient=_PLUG_TRANSIENT, host='destination', fdb=_TO_PF_ON_ENSLAVE),
+              transient=_PLUG_TRANSIENT, host='destination'),
         _STANDBY_DOWN._replace(optional=True, text=_STANDBY_DOWN.text + '; skip when the standby link is kept up (armed)'),
     ),
 }
@@ -164,28 +158,3 @@ def step_expectation(params, module_name=None, phase='after'):
     states = step.before if phase == 'before' else step.after
     return StepExpectation(step, variant, tuple(state.value for state in states), step.before)
 
-
-def plan(variant, pairs, source, destination, keep_standby_up=False, fdb=False):
-    """The dance for these pairs, as check mode shows it: each step with its host, the pairs it moves, the guest state
-    expected after it, what it does and where it steers the FDB entry (``fdb``: the role steers it, given a PF port).
-
-    ``pairs``: the role's plan entries (mac, standby_alias, primary_alias, source_vf, destination_vf, kind).
-    """
-    hosts = {'source': source, 'destination': destination}
-    steps = []
-    for step in DANCES[variant]:
-        if (step.only == 'release_standby' and keep_standby_up) or (step.only == 'fdb' and not fdb):
-            continue
-        moved = [pair for pair in pairs if step.only != 'fixed_vf' or pair.get('source_vf' if step.host == 'source' else 'destination_vf')]
-        if not moved:
-            continue
-        steps.append({
-            'step': step.name,
-            'host': hosts[step.host] if step.name != 'migrate' else f'{source} -> {destination}',
-            'pairs': [{'mac': pair.get('mac'), 'standby': pair.get('standby_alias'), 'primary': pair.get('primary_alias'),
-                       'vf': pair.get('destination_vf' if step.host == 'destination' else 'source_vf') or None} for pair in moved],
-            'expect': [state.value for state in step.after],
-            'does': step.text,
-            'fdb': step.fdb if fdb and step.fdb else None,
-        })
-    return steps

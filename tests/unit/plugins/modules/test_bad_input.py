@@ -12,7 +12,7 @@ import importlib
 
 import pytest
 
-libvirt = pytest.importorskip("libvirt")
+from ansible_collections.netfailover.standby.tests.unit.plugins.fake_libvirt import libvirt
 
 TEST_URI = "test:///default"
 MODULES = "ansible_collections.netfailover.standby.plugins.modules."
@@ -32,14 +32,19 @@ CASES = [
     ("primary_device", {"name": "test", "alias": "ua-primary0", "state": "present", "xml": "<interface"}, ["XML"]),
     ("primary_device", {"name": "test", "alias": "ua-primary0", "timeout": "long"}, ["timeout", "float"]),
     ("primary_device", {"name": "test", "alias": "ua-primary0", "state": "absent", "fdb_mac": "52:54:00:6c:00:01"},
-     ["parameters are required together", "fdb_mac", "fdb_port"]),
+     ["fdb_mac needs fdb_pf (with step) or fdb_port", "nothing was changed"]),
+    ("primary_device", {"name": "test", "alias": "ua-primary0", "state": "absent", "fdb_mac": "52:54:00:6c:00:01", "fdb_pf": "pf0"},
+     ["fdb_pf steers the entry by the dance", "give step"]),
+    ("standby_link", {"name": "test", "state": "up", "fdb_mac": "52:54:00:6c:00:01", "fdb_pf": "pf0", "fdb_port": "pf0"},
+     ["mutually exclusive", "fdb_port", "fdb_pf"]),
+    ("standby_link", {"name": "test", "state": "up", "step": "primary_detach"}, ["primary_detach is not a step of this module"]),
     ("primary_device", {"name": "test", "alias": "ua-primary0", "state": "absent", "fdb_mac": "52:54:00:zz:00:01",
                         "fdb_port": "vnet0"}, ["52:54:00:zz:00:01"]),
     ("primary_device", {"name": "test", "alias": "ua-primary0", "verify_states": ["calm"]}, ["verify_states", "calm"]),
     ("standby_link", {"name": "test", "state": "up", "fdb_mac": "nope", "fdb_port": "pf0"}, ["nope"]),
     ("standby_link", {"name": "test", "state": "up", "verify_timeout": "a while"}, ["verify_timeout", "float"]),
     ("live_migrate", {"name": "test", "destination_uri": "test:///default", "fdb_port": "vnet0"},
-     ["parameters are required together", "fdb_mac", "fdb_port"]),
+     ["required by 'fdb_port'", "fdb_mac"]),
     ("live_migrate", {"name": "no-such-vm", "destination_uri": "test:///default"}, ["no-such-vm"]),
     ("live_migrate", {"name": "test"}, ["destination_uri"]),
     ("live_migrate", {"name": "test", "destination_uri": "qemu+tcp://192.0.2.250/system", "mode": "teleport"}, ["mode", "teleport"]),

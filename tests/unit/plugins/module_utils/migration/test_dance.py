@@ -15,6 +15,8 @@ from ansible_collections.netfailover.standby.plugins.module_utils.guest import f
 from ansible_collections.netfailover.standby.plugins.module_utils.guest.state import GuestState, is_outage, legal_transition
 from ansible_collections.netfailover.standby.plugins.module_utils.guest.topology import parse_sysfs_walk
 from ansible_collections.netfailover.standby.plugins.module_utils.migration import dance
+from ansible_collections.netfailover.standby.plugins.module_utils.migration import fdb_steering
+from ansible_collections.netfailover.standby.plugins.module_utils.migration.plan import plan
 from ansible_collections.netfailover.standby.plugins.module_utils.migration.dance import (
     DANCES,
     MODULE_STEPS,
@@ -63,7 +65,7 @@ def test_manual_dance_follows_the_seed():
     # the seed's fdb_remove is the pin of standby_link_up; the VF's MAC is set on the destination before the plug
     assert [step.name for step in DANCES['manual']] == [
         'standby_link_up', 'primary_detach', 'vf_mac_clear', 'migrate', 'vf_mac_set', 'primary_attach', 'standby_link_down']
-    assert 'pin the entry to the PF' in DANCES['manual'][0].fdb
+    assert fdb_steering.describe('manual', 'standby_link_up').startswith('pin the entry to the PF')
     assert S.PRIMARY_NO_CARRIER in DANCES['manual'][5].transient
 
 
@@ -180,7 +182,7 @@ PAIRS = [{'mac': g.MAC_A, 'standby_alias': 'ua-standby0', 'primary_alias': 'ua-p
 
 
 def test_plan_lists_each_step_with_its_host_pairs_states_and_fdb_move():
-    steps = dance.plan('manual', PAIRS, 'hv1', 'hv2', fdb=True)
+    steps = plan('manual', PAIRS, 'hv1', 'hv2', fdb=True)
     assert [(s['step'], s['host']) for s in steps] == [
         ('standby_link_up', 'hv1'), ('primary_detach', 'hv1'), ('vf_mac_clear', 'hv1'), ('migrate', 'hv1 -> hv2'),
         ('vf_mac_set', 'hv2'), ('primary_attach', 'hv2'), ('standby_link_down', 'hv2')]
@@ -192,6 +194,6 @@ def test_plan_lists_each_step_with_its_host_pairs_states_and_fdb_move():
 
 
 def test_plan_without_fdb_steering_or_standby_release():
-    steps = dance.plan('teaming', PAIRS[:1], 'hv1', 'hv2', keep_standby_up=True, fdb=False)
+    steps = plan('teaming', PAIRS[:1], 'hv1', 'hv2', keep_standby_up=True, fdb=False)
     assert [s['step'] for s in steps] == ['standby_link_up', 'migrate', 'primary_replug']
     assert all(s['fdb'] is None for s in steps)
