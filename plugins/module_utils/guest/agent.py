@@ -55,6 +55,12 @@ def netdev_names(domain, timeout=AGENT_TIMEOUT_SECONDS):
     return {interface.get("name") for interface in interfaces}
 
 
+def netdev_macs(domain, timeout=AGENT_TIMEOUT_SECONDS):
+    """{name: MAC (lower case)} of the guest's network interfaces, from the same one agent call as netdev_names."""
+    interfaces = agent_command(domain, "guest-network-get-interfaces", timeout=timeout, domain_name=domain.name()) or []
+    return {interface.get("name"): (interface.get("hardware-address") or "").lower() for interface in interfaces}
+
+
 def execute(domain, path, arguments=(), timeout=10.0, poll_interval=0.02, clock=time.monotonic, sleep=time.sleep):
     """Run ``path arguments...`` in the guest through guest-exec and wait for it.
 

@@ -232,6 +232,41 @@ class ReleaseWatch:
                 "slowest_check_seconds": self.slowest_check_seconds, "last_error": self.last_error}
 
 
+class ArrivalWatch:
+    """Tells, cheaply enough to ask every few tens of milliseconds, whether a netdev with the pair's MAC has appeared in
+    the guest since the watch began (one guest-network-get-interfaces call per check, no process in the guest).
+
+    net_failover enslaves a PCI netdev with the failover master's MAC as the netdev registers, and from then on drops
+    what the standby brings: its appearance is the moment inbound frames must take the VF's path, well before a full
+    sysfs walk can show it. A netdev with another MAC (a VF whose MAC is wrong) does not count. ``active`` is False when
+    the first listing failed: the caller then relies on full reads.
+    """
+
+    def __init__(self, domain, mac, lister=None):
+        self.domain = domain
+        self.mac = (mac or "").lower()
+        self.lister = lister or guest_agent.netdev_macs
+        self.checks = 0
+        self.arrived_name = None
+        try:
+            self.before = set(self.lister(domain))
+        except LibvirtCollectionError:
+            self.before = None
+        self.active = self.before is not None and bool(self.mac)
+
+    def arrived(self):
+        if not self.active or self.arrived_name:
+            return bool(self.arrived_name)
+        self.checks += 1
+        try:
+            found = self.lister(self.domain)
+        except LibvirtCollectionError:
+            return False  # a busy agent while the guest plugs the VF: the next check asks again
+        new = sorted(name for name, mac in found.items() if name not in self.before and mac == self.mac)
+        self.arrived_name = new[0] if new else None
+        return bool(self.arrived_name)
+
+
 VERIFY_ARGUMENT_SPEC = {
     "verify_states": {"type": "list", "elements": "str", "choices": STATE_NAMES, "default": []},
     "verify_timeout": {"type": "float", "default": 30.0},

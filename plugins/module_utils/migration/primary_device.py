@@ -33,6 +33,8 @@ from ansible_collections.netfailover.standby.plugins.module_utils.virt.connectio
 DEFAULT_EXPECT_STATES = ("armed", "steady")
 WHERE = (("live", dd.AFFECT_LIVE), ("persistent", dd.AFFECT_CONFIG))
 XML_FALLBACK_INTERVAL = 0.5  # seconds between two reads of the live XML while a detach waits for DEVICE_REMOVED
+ARRIVAL_POLL_SECONDS = 0.02  # between two listings of the guest's netdevs while an attach waits for the VF's netdev
+ARRIVAL_WATCH_SECONDS = 15.0  # how long an attach watches for it before the full reads take over
 
 
 def device_mac(xml_text):
@@ -50,7 +52,7 @@ class PrimaryDevice:
     """
 
     def __init__(self, connection, domain, options, check_mode=False, clock=time.monotonic, reader_factory=None, agent_ping=None,
-                 fdb=None, netdev_lister=None):
+                 fdb=None, netdev_lister=None, netdev_mac_lister=None, sleep=time.sleep):
         self.connection = connection
         self.domain = domain
         self.name = domain.name()
@@ -69,6 +71,8 @@ class PrimaryDevice:
         self.fdb = fdb
         self.fdb_result = None
         self.netdev_lister = netdev_lister  # the guest's netdev names (guest_agent.netdev_names by default)
+        self.netdev_mac_lister = netdev_mac_lister  # {name: MAC} of the guest's netdevs (guest_agent.netdev_macs by default)
+        self.sleep = sleep
         self.pair_macs = None  # [the device's MAC]: the failover pair whose guest state this run checks
         # the dance's step: what an attach waits for (present) or a detach verifies (absent); bad input fails here
         self.expectation = dance.step_expectation(options, "primary_device")
@@ -185,16 +189,32 @@ class PrimaryDevice:
     def attach(self, where, xml):
         flag = dict(WHERE)[where]
         wait = where == "live" and self.options["wait_for_guest"] and self.guest_agent_answers()
+        # with an FDB switch: watch for the VF's netdev (the pair's MAC) to appear, which is when the guest enslaves it
+        arrival = guest_failover.ArrivalWatch(self.domain, device_mac(xml), lister=self.netdev_mac_lister) \
+            if wait and self.fdb is not None and not self.check_mode else None
         started = self.clock()
         dd.attach_device(self.domain, xml, flag, name=self.name, alias=self.alias, where=where)
         self.actions.append("attached {0} ({1})".format(self.alias, where))
         if where != "live":
             return
         self.timings["request_seconds"] = round(self.clock() - started, 3)
+        if arrival is not None and arrival.active:
+            self.switch_on_arrival(arrival, started)
         if wait:
             self.wait_enslaved(started)
         else:
             self.switch_fdb("attached, guest not watched")
+
+    def switch_on_arrival(self, arrival, started):
+        """Point the entry at the PF the moment the VF's netdev appears in the guest (bounded; the full reads that follow
+        verify the pair and switch then if the netdev did not show up in time)."""
+        deadline = started + min(self.options["timeout"], ARRIVAL_WATCH_SECONDS)
+        while self.clock() < deadline:
+            if arrival.arrived():
+                self.timings["arrived_seconds"] = round(self.clock() - started, 3)
+                self.switch_fdb("the guest registered {0}, the VF with the pair's MAC".format(arrival.arrived_name))
+                return
+            self.sleep(ARRIVAL_POLL_SECONDS)
 
     def guest_agent_answers(self, consequence=None):
         try:

@@ -29,10 +29,10 @@ from ansible_collections.netfailover.standby.tests.unit.plugins.fake_libvirt imp
     FakeConnection,
     FakeDomain,
     domain_xml,
+    libvirt,
     libvirt_error,
 )
 
-libvirt = pytest.importorskip("libvirt")
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "topologies"
 LIVE = libvirt.VIR_DOMAIN_AFFECT_LIVE
 CONFIG = libvirt.VIR_DOMAIN_AFFECT_CONFIG
@@ -345,11 +345,57 @@ class SwitchLog:
     held_checks = 0
 
 
-def fdb_run(domain, opts, log, connection=None, check_mode=False):
+def no_listing(_domain):
+    """An agent that cannot list the guest's netdevs: the attach switches on the full reads only."""
+    raise LibvirtCollectionError("guest-network-get-interfaces is not available")
+
+
+def fdb_run(domain, opts, log, connection=None, check_mode=False, mac_lister=no_listing):
     entry = FdbEntry(log.run_command, MAC, "pf0", "present", flavour="static", sticky=True, bridge=BRIDGE, ip=IP)
     device = PrimaryDevice(connection or FakeConnection([domain]), domain, opts, check_mode=check_mode,
-                           reader_factory=log.factory, agent_ping=lambda _domain: True, fdb=entry, netdev_lister=log.lister)
+                           reader_factory=log.factory, agent_ping=lambda _domain: True, fdb=entry, netdev_lister=log.lister,
+                           netdev_mac_lister=mac_lister, sleep=lambda _seconds: None)
     return device, device.run()
+
+
+class Arrivals:
+    """guest-network-get-interfaces during an attach: the VF's netdev shows up on the ``after``-th listing."""
+
+    def __init__(self, log, after, mac=MAC):
+        self.log, self.after, self.mac, self.calls = log, after, mac, 0
+
+    def __call__(self, _domain):
+        self.calls += 1
+        self.log.events.append("macs")
+        found = {"lo": "00:00:00:00:00:00", "eth0": MAC, "eth1": MAC}
+        if self.calls > self.after:
+            found["eth2"] = self.mac
+        return found
+
+
+def test_attach_switches_the_fdb_entry_when_the_vfs_netdev_appears_before_any_full_read():
+    domain = FakeDomain(live=WITHOUT)
+    log = SwitchLog(Guest("armed"), Bridge(LEARNED))
+    arrivals = Arrivals(log, after=3)
+    _device, result = fdb_run(domain, options(), log, mac_lister=arrivals)
+    # one listing before the attach, two without the VF, then the VF's netdev: the switch, then the full read
+    assert log.events == ["macs", "macs", "macs", "macs", "fdb replace {0} dev pf0 master static sticky".format(MAC), "read"]
+    assert "arrived_seconds" in result["timings"]
+    assert result["actions"][-1] == "pointed the FDB entry of {0} at pf0 (the guest registered eth2, the VF with the pair's MAC)".format(MAC)
+
+
+def test_a_new_netdev_with_another_mac_does_not_move_the_entry():
+    domain = FakeDomain(live=WITHOUT)
+    log = SwitchLog(Guest("standby_only_up", "primary_no_carrier", "armed"), Bridge(LEARNED))
+    arrivals = Arrivals(log, after=1, mac="52:54:00:00:00:99")
+    device = PrimaryDevice(FakeConnection([domain]), domain, options(), reader_factory=log.factory, agent_ping=lambda _domain: True,
+                           fdb=FdbEntry(log.run_command, MAC, "pf0", "present", flavour="static", sticky=True, bridge=BRIDGE, ip=IP),
+                           netdev_lister=log.lister, netdev_mac_lister=arrivals, sleep=lambda _seconds: None,
+                           clock=iter([0.0, 0.0, 0.0] + [0.1 * i for i in range(1, 400)]).__next__)
+    result = device.run()
+    # the watch gave up after its bound without a netdev of the pair's MAC; the full reads switched when the VF was enslaved
+    assert log.events.index("fdb replace {0} dev pf0 master static sticky".format(MAC)) > log.events.index("read")
+    assert "arrived_seconds" not in result["timings"]
 
 
 def test_detach_points_the_fdb_entry_at_the_new_port_right_after_device_removed():
