@@ -157,4 +157,3 @@ def step_expectation(params, module_name=None, phase='after'):
             raise LibvirtCollectionError(f"step: {name} is state={wanted}, not state={params.get('state')}.")
     states = step.before if phase == 'before' else step.after
     return StepExpectation(step, variant, tuple(state.value for state in states), step.before)
-
