@@ -2,7 +2,7 @@
 # Copyright (c) 2026 netfailover.standby contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Shared helpers for the unit tests: run a module's main() with arguments and catch its exit."""
+"""Shared helpers for the unit tests: run a module's main() with arguments and catch its exit; the libvirt stand-in."""
 
 import contextlib
 import json
@@ -11,6 +11,9 @@ import pytest
 
 from ansible.module_utils import basic
 from ansible.module_utils.common.text.converters import to_bytes
+
+from ansible_collections.netfailover.standby.plugins.module_utils.virt import connection as libvirt_connection
+from ansible_collections.netfailover.standby.tests.unit.plugins import fake_libvirt
 
 try:
     from ansible.module_utils.testing import patch_module_args  # ansible-core 2.19+
@@ -56,3 +59,14 @@ def run_module(monkeypatch):
         return outcome.value
 
     return run
+
+
+@pytest.fixture(autouse=True)
+def libvirt_stand_in(monkeypatch):
+    """Where libvirt-python is absent, the collection's ``libvirt`` is the fake's stand-in (constants, libvirtError).
+
+    So code under test recognises the errors of fake domains and connections as libvirt's; a test that opens a
+    connection (libvirt's test driver) skips. Tests of the missing library set ``libvirt`` to None themselves.
+    """
+    if not fake_libvirt.HAS_LIBVIRT:
+        monkeypatch.setattr(libvirt_connection, "libvirt", fake_libvirt.FAKE_LIBVIRT)

@@ -16,8 +16,6 @@ from ansible_collections.netfailover.standby.tests.unit.plugins.fake_libvirt imp
     FakeDomain,
 )
 
-libvirt = pytest.importorskip("libvirt")
-
 
 def test_check_mode_with_the_test_driver(run_module):
     outcome = run_module(live_migrate.main, dict(uri=TEST_NODE_URI, name="vm1", destination_uri="test:///default",

@@ -18,8 +18,6 @@ from ansible_collections.netfailover.standby.tests.unit.plugins.fake_libvirt imp
     domain_xml,
 )
 
-libvirt = pytest.importorskip("libvirt")
-
 
 @pytest.fixture(autouse=True)
 def no_event_loop(monkeypatch):

@@ -10,8 +10,8 @@ from ansible_collections.netfailover.standby.plugins.module_utils.virt import co
 from ansible_collections.netfailover.standby.plugins.module_utils.standby import info as standby_inspect
 from ansible_collections.netfailover.standby.plugins.modules import standby_info
 from ansible_collections.netfailover.standby.tests.unit.plugins import standby_samples as s
+from ansible_collections.netfailover.standby.tests.unit.plugins.fake_libvirt import libvirt
 
-libvirt = pytest.importorskip("libvirt")
 URI = "test:///default"
 
 

@@ -11,9 +11,8 @@ import pytest
 from ansible_collections.netfailover.standby.plugins.module_utils.guest import failover as guest_failover
 from ansible_collections.netfailover.standby.plugins.module_utils.guest.topology import parse_sysfs_walk
 from ansible_collections.netfailover.standby.plugins.modules import standby_link
-from ansible_collections.netfailover.standby.tests.unit.plugins.fake_libvirt import TEST_NODE_URI, FakeDomain, domain_xml
+from ansible_collections.netfailover.standby.tests.unit.plugins.fake_libvirt import TEST_NODE_URI, FakeDomain, domain_xml, libvirt
 
-libvirt = pytest.importorskip("libvirt")
 TOPOLOGIES = Path(__file__).parent.parent / "module_utils" / "fixtures" / "topologies"
 ARMED = parse_sysfs_walk((TOPOLOGIES / "lab_armed__standby_link_up.txt").read_text())
 

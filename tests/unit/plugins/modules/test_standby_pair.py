@@ -14,8 +14,8 @@ from ansible_collections.netfailover.standby.plugins.module_utils.standby import
 from ansible_collections.netfailover.standby.plugins.module_utils.virt import domains as standby_libvirt
 from ansible_collections.netfailover.standby.plugins.modules import standby_pair
 from ansible_collections.netfailover.standby.tests.unit.plugins import standby_samples as s
+from ansible_collections.netfailover.standby.tests.unit.plugins.fake_libvirt import libvirt
 
-libvirt = pytest.importorskip("libvirt")
 URI = "test:///default"
 EMULATED = {"type": "emulated", "source_bridge": "esw0"}
 

@@ -11,8 +11,8 @@ from ansible.module_utils import basic
 
 from ansible_collections.netfailover.standby.plugins.modules import vf_info
 from ansible_collections.netfailover.standby.tests.unit.plugins import sriov_host as host
+from ansible_collections.netfailover.standby.tests.unit.plugins.fake_libvirt import libvirt
 
-libvirt = pytest.importorskip("libvirt")
 ZERO = "00:00:00:00:00:00"
 
 

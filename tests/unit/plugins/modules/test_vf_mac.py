@@ -12,6 +12,7 @@ import pytest
 from ansible_collections.netfailover.standby.plugins.module_utils.virt import connection as libvirt_connection
 from ansible_collections.netfailover.standby.plugins.modules import vf_mac
 from ansible_collections.netfailover.standby.tests.unit.plugins import sriov_host as host
+from ansible_collections.netfailover.standby.tests.unit.plugins.fake_libvirt import libvirt
 
 SAMPLES = Path(__file__).parents[1] / "module_utils" / "fixtures" / "iproute2"
 MAC = "52:54:00:6c:00:01"
@@ -32,7 +33,6 @@ def sysfs(tmp_path, monkeypatch):
 
 @pytest.fixture
 def domains():
-    libvirt = pytest.importorskip("libvirt")
     connection = libvirt.open(host.TEST_URI)  # test:///default keeps its domains while a connection is open
     remove = host.define_host(connection)
     yield connection

@@ -12,8 +12,7 @@ import pytest
 from ansible_collections.netfailover.standby.plugins.module_utils.host import sriov
 from ansible_collections.netfailover.standby.plugins.modules import vf_reservation
 from ansible_collections.netfailover.standby.tests.unit.plugins import sriov_host as host
-
-libvirt = pytest.importorskip("libvirt")
+from ansible_collections.netfailover.standby.tests.unit.plugins.fake_libvirt import libvirt
 
 
 @pytest.fixture

@@ -13,9 +13,7 @@ from ansible_collections.netfailover.standby.plugins.module_utils.host import sr
 from ansible_collections.netfailover.standby.plugins.module_utils.virt.domain_xml import parse
 from ansible_collections.netfailover.standby.plugins.module_utils.virt.connection import LibvirtCollectionError
 from ansible_collections.netfailover.standby.tests.unit.plugins import sriov_host as host
-from ansible_collections.netfailover.standby.tests.unit.plugins.fake_libvirt import FakeDomain, libvirt_error
-
-libvirt = pytest.importorskip("libvirt")
+from ansible_collections.netfailover.standby.tests.unit.plugins.fake_libvirt import FakeDomain, libvirt, libvirt_error
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ from ansible_collections.netfailover.standby.plugins.module_utils.host import sr
 from ansible_collections.netfailover.standby.plugins.module_utils.host.commands import ZERO_MAC, CommandError
 from ansible_collections.netfailover.standby.plugins.module_utils.virt.connection import LibvirtCollectionError
 from ansible_collections.netfailover.standby.tests.unit.plugins import sriov_host as host
+from ansible_collections.netfailover.standby.tests.unit.plugins.fake_libvirt import libvirt
 
 SAMPLES = Path(__file__).parents[1] / "fixtures" / "iproute2"
 SRIOV_PF = (SAMPLES / "ip_link_sriov_pf.json").read_text()
@@ -144,7 +145,6 @@ def sysfs(tmp_path):
 @pytest.fixture
 def owners():
     """sriov.vf_owners of test:///default with the fake host's domains, as VfMac calls it (counted)."""
-    libvirt = pytest.importorskip("libvirt")
     connection = libvirt.open(host.TEST_URI)
     remove = host.define_host(connection)
     calls = []

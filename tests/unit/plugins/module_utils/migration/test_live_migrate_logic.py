@@ -30,10 +30,10 @@ from ansible_collections.netfailover.standby.tests.unit.plugins.fake_libvirt imp
     FakeConnection,
     FakeDomain,
     domain_xml,
+    libvirt,
     libvirt_error,
 )
 
-libvirt = pytest.importorskip("libvirt")
 DESTINATION = "qemu+tcp://198.51.100.12/system"
 TOPOLOGIES = Path(__file__).parents[1] / "fixtures" / "topologies"
 STANDBY_ONLY_UP = parse_sysfs_walk((TOPOLOGIES / "lab_standby_only_up__after_migration_on_hv2.txt").read_text())

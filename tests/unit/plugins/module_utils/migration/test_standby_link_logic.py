@@ -21,7 +21,6 @@ from ansible_collections.netfailover.standby.tests.unit.plugins.module_utils.hos
     vlan_bridge,
 )
 
-pytest.importorskip("libvirt")
 PINNED = [{"mac": MAC, "flags": ["sticky"], "master": "br0", "state": "static"}]
 
 

@@ -13,9 +13,7 @@ import pytest
 
 from ansible_collections.netfailover.standby.plugins.module_utils.virt import connection as lc
 from ansible_collections.netfailover.standby.plugins.module_utils.migration import transfer as mg
-from ansible_collections.netfailover.standby.tests.unit.plugins.fake_libvirt import LAB_COMPLETED, FakeDomain, libvirt_error
-
-libvirt = pytest.importorskip("libvirt")
+from ansible_collections.netfailover.standby.tests.unit.plugins.fake_libvirt import LAB_COMPLETED, FakeDomain, libvirt, libvirt_error
 
 
 def test_constants_match_libvirt():

@@ -12,8 +12,8 @@ from ansible_collections.netfailover.standby.plugins.module_utils.standby import
 from ansible_collections.netfailover.standby.plugins.module_utils.guest.agent import GuestAgentError
 from ansible_collections.netfailover.standby.plugins.module_utils.guest.topology import parse_sysfs_walk
 from ansible_collections.netfailover.standby.tests.unit.plugins import standby_samples as s
+from ansible_collections.netfailover.standby.tests.unit.plugins.fake_libvirt import libvirt
 
-libvirt = pytest.importorskip("libvirt")
 TOPOLOGIES = Path(__file__).parents[1] / "fixtures" / "topologies"
 GUEST_MAC = "52:54:00:00:12:53"  # the MAC of the recorded guests
 

@@ -8,7 +8,6 @@ import pytest
 
 from ansible_collections.netfailover.standby.plugins.module_utils.virt import connection as lc
 
-libvirt = pytest.importorskip("libvirt")
 TEST_URI = "test:///default"  # libvirt's built-in driver: one running domain called "test", no daemon
 
 

@@ -21,10 +21,9 @@ from ansible_collections.netfailover.standby.tests.unit.plugins.fake_libvirt imp
     TEST_NODE_URI,
     FakeDomain,
     domain_xml,
+    libvirt,
     libvirt_error,
 )
-
-libvirt = pytest.importorskip("libvirt")
 
 
 @pytest.fixture

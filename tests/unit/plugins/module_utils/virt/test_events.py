@@ -9,9 +9,7 @@ import threading
 import pytest
 
 from ansible_collections.netfailover.standby.plugins.module_utils.virt import events as de
-from ansible_collections.netfailover.standby.tests.unit.plugins.fake_libvirt import FakeConnection, FakeDomain
-
-libvirt = pytest.importorskip("libvirt")
+from ansible_collections.netfailover.standby.tests.unit.plugins.fake_libvirt import FakeConnection, FakeDomain, libvirt
 
 
 def test_event_ids_match_libvirt():

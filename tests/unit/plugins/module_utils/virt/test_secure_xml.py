@@ -10,8 +10,8 @@ import pytest
 
 from ansible_collections.netfailover.standby.plugins.module_utils.virt import secure_xml as sx
 from ansible_collections.netfailover.standby.plugins.module_utils.virt.connection import LibvirtCollectionError
+from ansible_collections.netfailover.standby.tests.unit.plugins.fake_libvirt import libvirt
 
-libvirt = pytest.importorskip("libvirt")
 
 VNC = "<graphics type='vnc' port='-1' autoport='yes' passwd='s3cret' passwdValidTo='2030-01-01T00:00:00'/>"
 SPICE = '<graphics type="spice" autoport="yes" passwd="sp1ce"><listen type="address"/></graphics>'
