@@ -123,9 +123,28 @@ lock:
   type: str
   sample: /run/netfailover.standby/locks/db%3A1
 lock_owner:
-  description: This run's owner record (with O(state=present)).
+  description: This run's owner record (with O(state=present)), as the lock's C(owner) file holds it.
   returned: state is present
   type: dict
+  contains:
+    vm:
+      description: The VM's name.
+      type: str
+    run_id:
+      description: The run's id.
+      type: str
+    controller:
+      description: The controller host.
+      type: str
+    pid:
+      description: The run's process on the controller.
+      type: int
+    job_id:
+      description: The AWX or AAP job.
+      type: str
+    started:
+      description: When the run took the lock, in seconds since the epoch.
+      type: float
   sample: {vm: "db:1", run_id: 6f1c0e52, controller: ctl1, pid: 4711, job_id: "42", started: 1764626400.5}
 held_by:
   description:
