@@ -25,7 +25,7 @@ def test_ansible_doc_shows_the_argument_spec(role):
     entry = json.loads(completed.stdout)["netfailover.standby." + role]["entry_points"]["main"]
     assert entry["short_description"] and entry["description"]
     assert set(entry["options"]) == set(argument_spec(role))
-    text = run(["ansible-doc", "-t", "role", "netfailover.standby." + role], env={"ANSIBLE_NOCOLOR": "1"})
+    text = run(["ansible-doc", "-t", "role", "netfailover.standby." + role], env=NAME_ENV)
     assert text.returncode == 0, text.stderr
     assert "ENTRY POINT: *main* - " + entry["short_description"] in text.stdout
     shown = set(re.findall(r"^[-=] ({0}_[a-z0-9_]+)\s".format(role), text.stdout, re.MULTILINE))
@@ -96,6 +96,8 @@ def test_the_playbooks_parse():
 
 # --- VM names (issue 15): any libvirt domain name reaches the role unchanged; names libvirt refuses stop the run ----
 
+# results as one JSON line each: ansible-core 2.16's YAML output wraps and quotes messages differently from 2.19's
+NAME_ENV = {"ANSIBLE_NOCOLOR": "1", "ANSIBLE_CALLBACK_RESULT_FORMAT": "json"}
 NAME_INVENTORY = {"all": {"children": {"hypervisors": {"hosts": {
     "hv1": {"ansible_host": "192.0.2.250"}, "hv2": {"ansible_host": "192.0.2.251", "marker": "the hypervisor hv2"}}}}}}
 
@@ -116,7 +118,7 @@ def run_first_plays(tmp_path, playbook, extravars):
     (tmp_path / "inventory.json").write_text(json.dumps(NAME_INVENTORY))
     (tmp_path / "play.yml").write_text(json.dumps([plays[0], probe]))
     completed = run(["ansible-playbook", "-i", tmp_path / "inventory.json", tmp_path / "play.yml", "-e", json.dumps(extravars)],
-                    env={"ANSIBLE_NOCOLOR": "1"})
+                    env=NAME_ENV)
     return completed, (json.loads(out.read_text()) if out.exists() else None)
 
 
@@ -151,6 +153,6 @@ def test_the_role_refuses_a_name_libvirt_refuses(tmp_path, name):
     (tmp_path / "play.yml").write_text(json.dumps([{"hosts": "localhost", "gather_facts": False, "tasks": [
         {"name": "Validate", "ansible.builtin.include_role": {"name": "netfailover.standby.migrate", "tasks_from": "validate"},
          "vars": {"migrate_vm": name, "migrate_source": "hv1", "migrate_destination": "hv2"}}]}]))
-    completed = run(["ansible-playbook", "-i", tmp_path / "inventory.json", tmp_path / "play.yml"], env={"ANSIBLE_NOCOLOR": "1"})
+    completed = run(["ansible-playbook", "-i", tmp_path / "inventory.json", tmp_path / "play.yml"], env=NAME_ENV)
     assert completed.returncode != 0
     assert "cannot be a libvirt domain name" in completed.stdout and "Nothing was changed." in completed.stdout, completed.stdout
