@@ -41,7 +41,8 @@ build_venv() {
   local stamp=$1 target=$2 requirements=$3 inputs
   shift 2
   inputs=$(hash_of "$@")
-  if fresh "$stamp" "$inputs" && [ -x "$target/bin/ansible-test" ]; then
+  # a venv whose interpreter is gone (a half-removed or copied venv) is rebuilt, not trusted by its stamp
+  if fresh "$stamp" "$inputs" && [ -x "$target/bin/ansible-test" ] && "$target/bin/python" -c '' 2>/dev/null; then
     log "$target up to date"
     return
   fi

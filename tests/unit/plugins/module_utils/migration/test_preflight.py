@@ -42,11 +42,11 @@ class FakeEntry:
         return {"changed": False, "mac": self.mac, "check_mode": check_mode}
 
 
-def run(hosts, topology=STEADY, entries=None):
+def run(hosts, topology=None, entries=None):
     def fdb_entry_for(mac):
         entries.append(FakeEntry(mac))
         return entries[-1]
-    return preflight(hosts.source, PARAMS, opener=hosts.opener, reader_factory=lambda _domain: lambda: topology,
+    return preflight(hosts.source, PARAMS, opener=hosts.opener, reader_factory=lambda _domain: lambda: topology or STEADY,
                      fdb_entry_for=fdb_entry_for if entries is not None else None, sysfs_root="/nonexistent")
 
 
