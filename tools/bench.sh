@@ -4,7 +4,9 @@
 # bench-results/<timestamp>/ (results.json, SVG timelines, logs). Not part of `make test`; it takes a while.
 # Settings (environment): BENCH_REPS (3), BENCH_RATE (200 probes/s), BENCH_VARIANTS (baseline,manual,teaming),
 # BENCH_FLEET_SIZES (1,2,4; empty skips the fleet), BENCH_PREFIX (nflabb), BENCH_TEAMING_PREFIX (nflabbt),
-# BENCH_FLEET_PREFIX (nflabf), BENCH_SEED_WAIT (wait|none), BENCH_KEEP_LABS (1 keeps the labs up), BENCH_OUT.
+# BENCH_FLEET_PREFIX (nflabf), BENCH_SEED_WAIT (wait|none), BENCH_KEEP_LABS (1 keeps the labs up), BENCH_OUT,
+# BENCH_STRATEGY (linear, ansible-core's own; mitogen: Mitogen's mitogen_linear for our playbooks, found in the venv or
+# in BENCH_MITOGEN_PATH, a folder holding ansible_mitogen such as an unpacked mitogen wheel; README "Performance").
 set -euo pipefail
 # shellcheck source=tools/env.sh
 . "$(dirname "$0")/env.sh"

@@ -21,6 +21,7 @@ variants of a rep side by side), and the logs; prints the table. Labs the bench 
 """
 
 import datetime
+import importlib.util
 import json
 import os
 import signal
@@ -74,9 +75,31 @@ class Config:
         # shared collections tree changes whenever anyone runs tools/sync-collection.sh); BENCH_COLLECTIONS_PATH
         # measures another collections tree instead (for example a patched copy).
         self.collections_path = os.environ.get("BENCH_COLLECTIONS_PATH") or str(self.out / "collection")
+        # linear: ansible-core's own strategy. mitogen: Mitogen's mitogen_linear (one Python interpreter kept per
+        # hypervisor instead of SSH and a fresh interpreter per task), for ours only; the baseline's final check always
+        # runs with ansible-core's own strategy, so the baseline does not move with this setting.
+        self.strategy = os.environ.get("BENCH_STRATEGY", "linear")
+        self.mitogen_path = mitogen_strategy_path() if self.strategy == "mitogen" else None
 
     def as_dict(self):
         return {key: str(value) if isinstance(value, Path) else value for key, value in vars(self).items()}
+
+
+def mitogen_strategy_path():
+    """The folder of Mitogen's strategy plugins: BENCH_MITOGEN_PATH (a folder holding the package ansible_mitogen, for
+    example an unpacked wheel of mitogen >= 0.3.25, the first for ansible-core 2.19) or where this Python finds it."""
+    base = os.environ.get("BENCH_MITOGEN_PATH")
+    if base:
+        path = Path(base) / "ansible_mitogen" / "plugins" / "strategy"
+    else:
+        spec = importlib.util.find_spec("ansible_mitogen")
+        if spec is None or not spec.submodule_search_locations:
+            raise SystemExit("bench: BENCH_STRATEGY=mitogen: install mitogen into {0} or set BENCH_MITOGEN_PATH to a folder "
+                             "holding ansible_mitogen (an unpacked mitogen wheel)".format(VENV_BIN.parent))
+        path = Path(list(spec.submodule_search_locations)[0]) / "plugins" / "strategy"
+    if not (path / "mitogen_linear.py").is_file():
+        raise SystemExit("bench: no mitogen_linear.py in {0}".format(path))
+    return str(path)
 
 
 def run(argv, env=None, stdin=None, timeout=900, check=False):
@@ -258,11 +281,16 @@ class Bench:
         self.step_vars = stats.load_step_vars(self.collection / "roles" / "migrate" / "vars" / "main.yml")
         self.seed_script = self.collection / "lab" / "bench" / "seed_migrate.sh"
 
-    def ansible_env(self, report_dir=None, events=None):
+    def ansible_env(self, report_dir=None, events=None, strategy="linear"):
         env = {k: v for k, v in os.environ.items() if not k.startswith("NFLAB_")}
         env.update(ANSIBLE_CONFIG=str(REPO / "ansible.cfg"), ANSIBLE_COLLECTIONS_PATH=self.config.collections_path,
                    PATH="{0}:{1}".format(VENV_BIN, os.environ["PATH"]),
                    ANSIBLE_CALLBACK_PLUGINS=str(REPO / "lab" / "bench" / "callbacks"), ANSIBLE_CALLBACKS_ENABLED="bench_steps")
+        if strategy == "mitogen":
+            # Mitogen applies ansible's host_key_checking itself (StrictHostKeyChecking=yes on its ssh command line,
+            # over the lab's SSH config); the lab's hypervisors have throwaway keys its SSH config does not check.
+            env.update(ANSIBLE_STRATEGY_PLUGINS=self.config.mitogen_path, ANSIBLE_STRATEGY="mitogen_linear",
+                       ANSIBLE_HOST_KEY_CHECKING="False")
         if report_dir:
             env["NETFAILOVER_REPORT_DIR"] = str(report_dir)
         if events:
@@ -340,7 +368,7 @@ class Bench:
         for key, value in extra.items():
             argv += ["-e", "{0}={1}".format(key, value)]
         started = time.time()
-        completed = run(argv, env=self.ansible_env(report_dir, events), timeout=1800)
+        completed = run(argv, env=self.ansible_env(report_dir, events, strategy=self.config.strategy), timeout=1800)
         finished = time.time()
         self.write_log(name, completed.stdout, completed.stderr)
         event_list = stats.parse_events(events.read_text()) if events.exists() else []
@@ -521,7 +549,8 @@ class Bench:
     def print_results(self, results):
         variants = [v for v in ("baseline", "manual", "teaming") if v in results["summary"]]
         print("\n" + stats.results_table(results["summary"], results["paired_ratios"], variants))
-        print("(medians [min-max] over the reps; 'x baseline' = median of per-rep ratios to the baseline of the same rep)")
+        print("(medians [min-max] over the reps; 'x baseline' = median of per-rep ratios to the baseline of the same rep; "
+              "strategy of ours: {0})".format(results["meta"]["config"]["strategy"]))
         for variant, judged in results["targets"].items():
             print("targets {0}: outage <= libvirt downtime + 2 intervals: {1} ({2} <= {3}); outage <= half baseline: {4}; "
                   "wall <= baseline: {5}".format(
@@ -553,7 +582,8 @@ def main():
     config = Config()
     config.out.mkdir(parents=True, exist_ok=True)
     bench = Bench(config)
-    log("results in {0}; reps {1}; variants {2}; fleet {3}".format(config.out, config.reps, config.variants, config.fleet_sizes))
+    log("results in {0}; reps {1}; variants {2}; fleet {3}; strategy {4}".format(config.out, config.reps, config.variants,
+                                                                                 config.fleet_sizes, config.strategy))
     labs = {}
     started_labs = []
     try:
