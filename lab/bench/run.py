@@ -391,7 +391,8 @@ class Bench:
         run_record = self.record(variant, rep, source, destination, result, ok, started, finished,
                                  error=None if ok else "playbook failed or outcome {0}".format(summary.get("outcome")))
         spans = stats.task_spans(events)
-        steps = stats.step_spans(spans, self.step_vars, host=VM)
+        # one VM per run: its tasks run on the playbook's in-memory host for it (netfailover_vm_0), not a host named vm1
+        steps = stats.step_spans(spans, self.step_vars)
         run_record.update(downtime_ms=summary.get("downtime_ms"), role_wall_s=summary.get("role_wall_s"),
                           report_steps=summary.get("steps"),
                           step_walls=[{"step": s["step"], "wall_s": s["seconds"]} for s in steps],
