@@ -57,6 +57,14 @@ options:
     elements: str
     choices: [not_negotiated, standby_only_up, standby_only_down, steady, armed, primary_no_carrier, both_down,
               primary_not_enslaved, master_admin_down]
+  expect_path:
+    description:
+      - Wait until every failover pair is in a state with a path for the guest's traffic (the state machine's states
+        whose TX path works - V(steady), V(armed), V(standby_only_up), V(primary_no_carrier), and
+        V(primary_not_enslaved) while its standby carries the traffic), as a rollback that keeps a guest on its standby
+        does. Replaces O(expect).
+    type: bool
+    default: false
   step_phase:
     description:
       - With O(step), wait for the states the step starts from (V(before): is the guest ready for it?) or ends in
@@ -268,6 +276,8 @@ elapsed_seconds:
 """
 
 from ansible_collections.netfailover.standby.plugins.module_utils.guest import failover as guest_failover
+from ansible_collections.netfailover.standby.plugins.module_utils.guest.state import PATH_STATES
+from ansible_collections.netfailover.standby.plugins.module_utils.virt.connection import LibvirtCollectionError
 from ansible_collections.netfailover.standby.plugins.module_utils.virt.connection import get_domain
 from ansible_collections.netfailover.standby.plugins.module_utils.migration import dance
 from ansible_collections.netfailover.standby.plugins.module_utils.module import LibvirtModule
@@ -284,6 +294,7 @@ def argument_spec():
         "macs": {"type": "list", "elements": "str", "default": []},
         "tap": {"type": "str", "default": "TAP"},
         "step_phase": {"type": "str", "choices": ["before", "after"], "default": "after"},
+        "expect_path": {"type": "bool", "default": False},
         **dance.STEP_ARGUMENT_SPEC,
     }
 
@@ -296,7 +307,10 @@ def run(module):
         module.require_libvirt()
         read = guest_failover.agent_reader(get_domain(module.connection, params["name"]))
     expectation = dance.step_expectation(params, phase=params["step_phase"])
-    return guest_failover.observe(read, expect=list(expectation.states) if expectation else params["expect"], timeout=params["timeout"],
+    if params["expect_path"] and (expectation or params["expect"]):
+        raise LibvirtCollectionError("expect_path waits for any state with a path; give it without step or expect.")
+    expect = list(expectation.states) if expectation else [s.value for s in PATH_STATES] if params["expect_path"] else params["expect"]
+    return guest_failover.observe(read, expect=expect, timeout=params["timeout"],
                                   interval=params["interval"], classify_options={"ignore": tuple(params["ignore"])}, macs=params["macs"],
                                   domain=params["name"] or "DOMAIN", tap=params["tap"])
 

@@ -62,6 +62,11 @@ _SLAVE_STATES = {
 # in these states inbound traffic must go to the primary's path.
 PRIMARY_ENSLAVED_STATES = frozenset(state for (enslaved, _p, _s), state in _SLAVE_STATES.items() if enslaved)
 
+# The states of a failover pair with a path for the guest's traffic (a rollback that keeps a guest on its standby
+# waits for one); G7 counts while its standby carries the traffic, which verify() checks per pair.
+PATH_STATES = tuple(state for state in GuestState
+                    if state is not GuestState.NOT_NEGOTIATED and STATE_INFO[state].carries_traffic is not False)
+
 # Moves one guest event can make without breaking the TX path, plus recoveries out of an outage
 # (and moves between outage states, which make nothing worse). Staying put is always legal.
 LEGAL_TRANSITIONS = {

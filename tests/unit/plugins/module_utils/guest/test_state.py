@@ -350,3 +350,9 @@ def test_is_outage(state, outage):
 def test_classification_outage_for_g7_follows_the_standby():
     c = Classification(S.PRIMARY_NOT_ENSLAVED, facts={'standby_ready': True})
     assert not is_outage(c) and is_outage(Classification(S.PRIMARY_NOT_ENSLAVED, facts={'standby_ready': False}))
+
+
+def test_path_states_are_the_pairs_states_with_a_working_tx_path():
+    from ansible_collections.netfailover.standby.plugins.module_utils.guest.state import PATH_STATES
+    assert set(PATH_STATES) == {S.STEADY, S.ARMED, S.STANDBY_ONLY_UP, S.PRIMARY_NO_CARRIER, S.PRIMARY_NOT_ENSLAVED}
+    assert not any(is_outage(state) for state in PATH_STATES)
