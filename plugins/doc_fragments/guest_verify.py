@@ -46,7 +46,7 @@ options:
               vf_mac_clear, vf_mac_set]
   variant:
     description:
-      - The dance O(step) belongs to: V(manual) (the kernel's net_failover.rst; the orchestrator moves the VF) or
+      - The dance O(step) belongs to, V(manual) (the kernel's net_failover.rst; the orchestrator moves the VF) or
         V(teaming) (libvirt C(<teaming>); QEMU unplugs and re-plugs the VF).
     type: str
     choices: [manual, teaming]
