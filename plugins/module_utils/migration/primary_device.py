@@ -189,8 +189,9 @@ class PrimaryDevice:
     def attach(self, where, xml):
         flag = dict(WHERE)[where]
         wait = where == "live" and self.options["wait_for_guest"] and self.guest_agent_answers()
-        # with an FDB switch: watch for the VF's netdev (the pair's MAC) to appear, which is when the guest enslaves it
-        arrival = guest_failover.ArrivalWatch(self.domain, device_mac(xml), lister=self.netdev_mac_lister) \
+        # with an FDB switch: watch for a netdev with the pair's MAC (the entry's, not the device XML's: a VF given a wrong
+        # MAC is never enslaved) to appear, which is when the guest enslaves it
+        arrival = guest_failover.ArrivalWatch(self.domain, self.fdb.mac if self.fdb is not None else None, lister=self.netdev_mac_lister) \
             if wait and self.fdb is not None and not self.check_mode else None
         started = self.clock()
         dd.attach_device(self.domain, xml, flag, name=self.name, alias=self.alias, where=where)

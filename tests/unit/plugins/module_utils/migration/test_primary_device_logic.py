@@ -384,11 +384,14 @@ def test_attach_switches_the_fdb_entry_when_the_vfs_netdev_appears_before_any_fu
     assert result["actions"][-1] == "pointed the FDB entry of {0} at pf0 (the guest registered eth2, the VF with the pair's MAC)".format(MAC)
 
 
-def test_a_new_netdev_with_another_mac_does_not_move_the_entry():
+@pytest.mark.parametrize("device_mac", [MAC, "02:00:00:00:00:99"], ids=["right device MAC", "the device given a wrong MAC"])
+def test_a_new_netdev_with_another_mac_does_not_move_the_entry(device_mac):
+    # the watch looks for the pair's MAC (the entry's), not the device XML's: a VF given a wrong MAC is never enslaved
     domain = FakeDomain(live=WITHOUT)
     log = SwitchLog(Guest("standby_only_up", "primary_no_carrier", "armed"), Bridge(LEARNED))
-    arrivals = Arrivals(log, after=1, mac="52:54:00:00:00:99")
-    device = PrimaryDevice(FakeConnection([domain]), domain, options(), reader_factory=log.factory, agent_ping=lambda _domain: True,
+    arrivals = Arrivals(log, after=1, mac="02:00:00:00:00:99")
+    opts = options(xml=PRIMARY_XML.replace(MAC, device_mac))
+    device = PrimaryDevice(FakeConnection([domain]), domain, opts, reader_factory=log.factory, agent_ping=lambda _domain: True,
                            fdb=FdbEntry(log.run_command, MAC, "pf0", "present", flavour="static", sticky=True, bridge=BRIDGE, ip=IP),
                            netdev_lister=log.lister, netdev_mac_lister=arrivals, sleep=lambda _seconds: None,
                            clock=iter([0.0, 0.0, 0.0] + [0.1 * i for i in range(1, 400)]).__next__)
