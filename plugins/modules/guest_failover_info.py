@@ -67,8 +67,8 @@ options:
     default: false
   step_phase:
     description:
-      - With O(step), wait for the states the step starts from (V(before): is the guest ready for it?) or ends in
-        (V(after): did it happen?), as the migration dance defines them. Replaces O(expect).
+      - With O(step), wait for the states the step starts from (V(before), is the guest ready for it?) or ends in
+        (V(after), did it happen?), as the migration dance defines them. Replaces O(expect).
     type: str
     choices: [before, after]
     default: after
