@@ -70,10 +70,11 @@ class Lab:
     def failover(self, host, guest, **options):
         return self.ansible(host, "netfailover.standby.guest_failover_info", dict(name=guest, **options))
 
-    def probe(self, guest, count=20, rate=100.0, duration=5.0, address=None):
+    def probe(self, guest, count=20, rate=100.0, duration=60.0, address=None):
         """Send UDP probes from the lab's L2 segment to the guest's echo responder; returns the probe summary.
         ``address`` for a guest the inventory does not know (one a test defined). The probe sends until ``count``
-        replies came (or ``duration`` passed) and then collects the replies still in flight: on a busy machine, with
+        replies came (or ``duration`` passed: a bound, generous for a busy machine where a bridge
+        relearns the MAC slowly; a reachable guest ends it within a second) and then collects the replies still in flight: on a busy machine, with
         round trips longer than the send interval, ``received`` can exceed ``count`` (reachable: ``>= count``)."""
         completed = run(["ip", "netns", "exec", self.facts["net_namespace"], sys.executable, REPO / "lab" / "probe.py",
                          self.address(guest, address),
