@@ -18,7 +18,7 @@ description:
     destination's libvirt answers at O(destination_uri) from here, and, with O(fdb_port), that the port is a Linux
     bridge port the FDB steps can steer (an Open vSwitch port is refused).
   - The migrate role's preflight in one task instead of six.
-  - A domain that runs at neither host, or at the destination only, is no error: RV(location) says so.
+  - A domain that runs at neither host, or at the destination only, is no error; RV(location) says so.
 extends_documentation_fragment:
   - netfailover.standby.connection
   - netfailover.standby.attributes
