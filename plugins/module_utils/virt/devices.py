@@ -18,7 +18,7 @@ from ansible_collections.netfailover.standby.plugins.module_utils.virt.connectio
     libvirt_call,
 )
 from ansible_collections.netfailover.standby.plugins.module_utils.virt.domain_xml import alias_of, interfaces, parse as parse_xml
-from ansible_collections.netfailover.standby.plugins.module_utils.virt.domains import is_active, is_persistent, read_xml
+from ansible_collections.netfailover.standby.plugins.module_utils.virt.domains import is_active, read_xml
 
 # libvirt constants, as numbers so this file reads without libvirt-python installed.
 AFFECT_LIVE = 1  # VIR_DOMAIN_AFFECT_LIVE
