@@ -25,6 +25,21 @@ RESTORE_POLL_SECONDS = 0.02
 RETURN_CHECK_SECONDS = 0.25  # while the (failing) migration still runs
 
 
+def find_on_both(source, destination, name):
+    """(source domain or None, active at the source, destination domain or None, active at the destination)."""
+    source_domain = find_domain(source, name=name)
+    destination_domain = find_domain(destination, name=name)
+    return (source_domain, source_domain is not None and domains.is_active(source_domain, name=name),
+            destination_domain, destination_domain is not None and domains.is_active(destination_domain, name=name))
+
+
+def active_on_both(name, source_uri, destination_uri):
+    """The refusal for a domain active at both ends: a migration may be under way."""
+    return LibvirtCollectionError(
+        "Domain {0} is active both at {1} and at {2}: a migration may be in progress (see `virsh domjobinfo {0}` "
+        "on the source). Nothing was done.".format(name, source_uri, destination_uri))
+
+
 class LiveMigration:
     """One run of live_migrate.
 
@@ -82,11 +97,7 @@ class LiveMigration:
     # --- where the domain is -----------------------------------------------------------------------------
 
     def locate(self, destination):
-        """(source domain or None, active at the source, destination domain or None, active at the destination)."""
-        source_domain = find_domain(self.source, name=self.name)
-        destination_domain = find_domain(destination, name=self.name)
-        return (source_domain, source_domain is not None and domains.is_active(source_domain, name=self.name),
-                destination_domain, destination_domain is not None and domains.is_active(destination_domain, name=self.name))
+        return find_on_both(self.source, destination, self.name)
 
     def base_result(self, changed, location):
         flags, flag_names = mg.migration_flags(self.options["mode"], self.options["persistent"], self.options["undefine_source"],
@@ -112,9 +123,7 @@ class LiveMigration:
         if destination_active and not source_active:
             return self.verify_arrival(self.base_result(False, "destination"))
         if destination_active and source_active:
-            raise LibvirtCollectionError(
-                "Domain {0} is active both at {1} and at {2}: a migration may be in progress (see `virsh domjobinfo {0}` "
-                "on the source). Nothing was done.".format(self.name, source_uri, self.destination_uri))
+            raise active_on_both(self.name, source_uri, self.destination_uri)
         if source_domain is None:
             raise LibvirtCollectionError(
                 "Domain {0} runs neither at the source {1} nor at the destination {2}. Check the name and the URIs.".format(

@@ -16,13 +16,12 @@ from ansible_collections.netfailover.standby.plugins.module_utils.guest import f
 from ansible_collections.netfailover.standby.plugins.module_utils.host import sriov
 from ansible_collections.netfailover.standby.plugins.module_utils.migration import dance
 from ansible_collections.netfailover.standby.plugins.module_utils.migration import transfer
+from ansible_collections.netfailover.standby.plugins.module_utils.migration.live_migrate import active_on_both, find_on_both
 from ansible_collections.netfailover.standby.plugins.module_utils.standby.pairs import pairs_of
 from ansible_collections.netfailover.standby.plugins.module_utils.virt import domain_xml as dx
 from ansible_collections.netfailover.standby.plugins.module_utils.virt import domains
 from ansible_collections.netfailover.standby.plugins.module_utils.virt.connection import (
-    LibvirtCollectionError,
     connection_uri,
-    find_domain,
 )
 
 
@@ -33,12 +32,9 @@ def running_domains(connection):
 
 def locate(source, destination, name):
     """'source', 'destination' or 'neither'; a domain active on both (a migration under way) is refused."""
-    here, there = (find_domain(connection, name=name) for connection in (source, destination))
-    active_here = here is not None and domains.is_active(here, name=name)
-    active_there = there is not None and domains.is_active(there, name=name)
+    here, active_here, _there, active_there = find_on_both(source, destination, name)
     if active_here and active_there:
-        raise LibvirtCollectionError("Domain {0} is active both at {1} and at {2}: a migration may be in progress (see `virsh domjobinfo "
-                                     "{0}` on the source). Nothing was done.".format(name, connection_uri(source), connection_uri(destination)))
+        raise active_on_both(name, connection_uri(source), connection_uri(destination))
     return ("source" if active_here else "destination" if active_there else "neither"), here
 
 
