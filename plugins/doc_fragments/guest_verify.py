@@ -42,7 +42,7 @@ options:
       - A step that this module does not run, or one that does not match O(variant) or the module's C(state), is
         refused before anything changes.
     type: str
-    choices: [destination_fdb_pin, migrate, primary_attach, primary_detach, primary_replug, standby_link_down, standby_link_up,
+    choices: [migrate, primary_attach, primary_detach, primary_replug, standby_link_down, standby_link_up,
               vf_mac_clear, vf_mac_set]
   variant:
     description:

@@ -98,6 +98,17 @@ options:
       - Without an answering guest agent the module warns and does not wait.
     type: bool
     default: true
+  wait_for_arrival:
+    description:
+      - Seconds to wait for the domain to migrate to this host and run here before anything else; V(0) (the default)
+        does not wait and fails at once on a domain that is not here.
+      - For a step that must act the moment the domain arrives. The migrate role's teaming dance starts this module as an
+        async task on the destination before the migration (O(step=primary_replug)), so that it points the FDB entry
+        at the PF the moment the guest registers the VF that QEMU plugs back, not a whole Ansible task later.
+      - The incoming domain must show up (paused, from the migration's start) within 120 s. A domain that shows up and
+        goes away again (a failed or cancelled migration) ends the wait at once. Either way nothing is changed.
+    type: float
+    default: 0
   expect_states:
     description:
       - The guest failover states that count as "enslaved" after a live attach.
@@ -207,6 +218,10 @@ timings:
       description: From the live attach request until the guest had enslaved the device.
       type: float
       returned: after a live attach with O(wait_for_guest)
+    arrival_wait_seconds:
+      description: How long the module waited for the domain to migrate here and run (O(wait_for_arrival)).
+      type: float
+      returned: with O(wait_for_arrival)
     waited_seconds:
       description: How long the module waited before it gave up.
       type: float
@@ -279,6 +294,7 @@ from ansible_collections.netfailover.standby.plugins.module_utils.migration.fdb_
 from ansible_collections.netfailover.standby.plugins.module_utils.virt.events import start_event_loop
 from ansible_collections.netfailover.standby.plugins.module_utils.virt.connection import get_domain
 from ansible_collections.netfailover.standby.plugins.module_utils.migration import dance
+from ansible_collections.netfailover.standby.plugins.module_utils.migration.incoming import wait_for_arrival
 from ansible_collections.netfailover.standby.plugins.module_utils.module import LibvirtModule
 from ansible_collections.netfailover.standby.plugins.module_utils.migration.primary_device import PrimaryDevice
 
@@ -294,14 +310,20 @@ def argument_spec():
         "timeout": {"type": "float", "default": 30.0},
         "wait_for_guest": {"type": "bool", "default": True},
         "expect_states": {"type": "list", "elements": "str", "choices": guest_failover.STATE_NAMES},
+        "wait_for_arrival": {"type": "float", "default": 0},
     }, **FDB_ARGUMENT_SPEC, **guest_failover.VERIFY_ARGUMENT_SPEC, **dance.STEP_ARGUMENT_SPEC)
 
 
 def run(module):
     start_event_loop()  # before the connection opens: libvirt binds a connection to the event loop at open
-    domain = get_domain(module.connection, module.params["name"])
+    arrived_seconds = None
+    if module.params["wait_for_arrival"] > 0:
+        domain, arrived_seconds, _came_in = wait_for_arrival(module.connection, module.params["name"], module.params["wait_for_arrival"])
+    else:
+        domain = get_domain(module.connection, module.params["name"])
     switch = step_fdb_entry(module.module, domain, module.params, "primary_device")
-    device = PrimaryDevice(module.connection, domain, module.params, check_mode=module.check_mode, fdb=switch)
+    device = PrimaryDevice(module.connection, domain, module.params, check_mode=module.check_mode, fdb=switch,
+                           arrived_seconds=arrived_seconds)
     try:
         result = device.run()
     finally:

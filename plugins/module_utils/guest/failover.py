@@ -249,9 +249,13 @@ class ArrivalWatch:
         self.checks = 0
         self.arrived_name = None
         try:
-            self.before = set(self.lister(domain))
+            listing = self.lister(domain)
         except LibvirtCollectionError:
-            self.before = None
+            listing = None
+        self.before = set(listing) if listing is not None else None
+        # netdevs with the pair's MAC already there: the failover master and the standby, and a third when the VF is in
+        # (or a VLAN on the master): then there is nothing left to watch for
+        self.sharing_mac = sum(1 for mac in (listing or {}).values() if mac == self.mac)
         self.active = self.before is not None and bool(self.mac)
 
     def arrived(self):

@@ -65,17 +65,14 @@ DANCES = {
     # libvirt <teaming>: QEMU unplugs the primary at migration setup and re-plugs it on the destination.
     'teaming': (
         _STANDBY_UP._replace(optional=True, text=_STANDBY_UP.text + '; skip when the standby link is kept up (armed)'),
-        _step('destination_fdb_pin', (S.ARMED,), (S.ARMED,),
-              "pin the entry to the PF on the destination: QEMU announces the guest through the standby on arrival, which "
-              "would teach the bridge the standby's tap while the guest takes frames only through the VF QEMU plugs back",
-              host='destination', only='fdb'),
         _step('migrate', (S.ARMED,), (S.STANDBY_ONLY_UP, S.PRIMARY_NO_CARRIER, S.ARMED),
               'live-migrate; QEMU unplugs the primary (wait-unplug) and re-plugs it on the destination by itself, '
               'so the guest may already be past standby_only_up',
               transient=(S.ARMED, S.PRIMARY_NO_CARRIER, S.STANDBY_ONLY_UP),
               precondition='the standby link is up: with it down the guest is in standby_only_down (outage) for the whole migration'),
         _step('primary_replug', (S.STANDBY_ONLY_UP, S.PRIMARY_NO_CARRIER, S.ARMED), (S.ARMED,),
-              'wait until the primary that QEMU re-plugged is enslaved and has carrier (attach the reserved VF when QEMU has none)',
+              'wait until the primary that QEMU re-plugged is enslaved and has carrier (attach the reserved VF when QEMU has none); '
+              'started on the destination before the migration, it acts the moment the guest arrives',
               transient=_PLUG_TRANSIENT, host='destination'),
         _STANDBY_DOWN._replace(optional=True, text=_STANDBY_DOWN.text + '; skip when the standby link is kept up (armed)'),
     ),

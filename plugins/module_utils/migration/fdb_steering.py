@@ -33,10 +33,11 @@ POLICY = {
     ('manual', 'primary_attach'): (TO_PF_ON_ENSLAVE,),
     ('manual', 'standby_link_down'): (UNPIN,),
     ('teaming', 'standby_link_up'): (PIN_TO_PF,),
-    # QEMU announces the guest through the standby on arrival: pinned first, the destination's entry stays on the PF
-    ('teaming', 'destination_fdb_pin'): (PIN_TO_PF,),
     # the source's entry: to the tap when QEMU's unplug releases the VF, unpinned after the move
     ('teaming', 'migrate'): (TO_TAP_ON_RELEASE, UNPIN),
+    # the destination's entry: learnt on the standby's tap from QEMU's announcement on arrival (the guest's path until
+    # it enslaves the VF QEMU plugs back), pinned to the PF the moment the VF's netdev appears; the step runs from
+    # before the migration (an async task), so that it watches from the arrival on
     ('teaming', 'primary_replug'): (TO_PF_ON_ENSLAVE,),
     ('teaming', 'standby_link_down'): (UNPIN,),
 }

@@ -52,7 +52,7 @@ class PrimaryDevice:
     """
 
     def __init__(self, connection, domain, options, check_mode=False, clock=time.monotonic, reader_factory=None, agent_ping=None,
-                 fdb=None, netdev_lister=None, netdev_mac_lister=None, sleep=time.sleep):
+                 fdb=None, netdev_lister=None, netdev_mac_lister=None, sleep=time.sleep, arrived_seconds=None):
         self.connection = connection
         self.domain = domain
         self.name = domain.name()
@@ -64,6 +64,10 @@ class PrimaryDevice:
         self.agent_ping = agent_ping or guest_agent.ping
         self.started = clock()
         self.timings = {}
+        # seconds this run waited for the domain to migrate here (wait_for_arrival), None when it did not wait
+        self.arrived_seconds = arrived_seconds
+        if arrived_seconds is not None:
+            self.timings["arrival_wait_seconds"] = arrived_seconds
         self.warnings = []  # the module passes them to AnsibleModule.warn
         self.actions = []
         self.guest_state = None
@@ -144,7 +148,12 @@ class PrimaryDevice:
             after = self.snapshot(wanted)
         if self.fdb is not None and self.fdb_result is None and "live" in wanted:
             # already attached (QEMU plugs the VF back itself with teaming): switch once the guest enslaved it
-            if present and not self.check_mode and self.options["wait_for_guest"] and self.guest_agent_answers():
+            if present and not self.check_mode and self.options["wait_for_guest"] and self.arrived_seconds is not None:
+                # just arrived: the agent reconnects after the migration (observe waits for it); the VF's netdev is
+                # about to register, watch for it as an attach does
+                self.switch_on_arrival(self.watch_after_arrival(), self.clock())
+                self.wait_enslaved(self.clock())
+            elif present and not self.check_mode and self.options["wait_for_guest"] and self.guest_agent_answers():
                 self.wait_enslaved(self.clock())
             self.switch_fdb("the device was already {0}".format("attached" if present else "detached"))
         result.update(self.progress({}), after=after, present={where: after[where] is not None for where in wanted})
@@ -210,11 +219,25 @@ class PrimaryDevice:
         """Point the entry at the PF the moment the VF's netdev appears in the guest (bounded; the full reads that follow
         verify the pair and switch then if the netdev did not show up in time)."""
         deadline = started + min(self.options["timeout"], ARRIVAL_WATCH_SECONDS)
-        while self.clock() < deadline:
+        while arrival.active and self.clock() < deadline:
             if arrival.arrived():
                 self.timings["arrived_seconds"] = round(self.clock() - started, 3)
                 self.switch_fdb("the guest registered {0}, the VF with the pair's MAC".format(arrival.arrived_name))
                 return
+            self.sleep(ARRIVAL_POLL_SECONDS)
+
+    def watch_after_arrival(self):
+        """An ArrivalWatch whose first listing the guest agent answered: right after the migration the agent takes a
+        moment to reconnect, so the first listing is retried within the watch's window. Inactive when the agent never
+        answers, or when the guest has a third netdev with the pair's MAC already (QEMU plugged the VF meanwhile): the
+        full reads that follow then decide."""
+        deadline = self.clock() + min(self.options["timeout"], ARRIVAL_WATCH_SECONDS)
+        while True:
+            watch = guest_failover.ArrivalWatch(self.domain, self.fdb.mac, lister=self.netdev_mac_lister)
+            if watch.active and watch.sharing_mac >= 3:
+                watch.active = False
+            if watch.before is not None or self.clock() >= deadline:
+                return watch
             self.sleep(ARRIVAL_POLL_SECONDS)
 
     def guest_agent_answers(self, consequence=None):

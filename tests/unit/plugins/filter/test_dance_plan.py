@@ -19,7 +19,7 @@ def test_the_filter_is_registered():
 
 @pytest.mark.parametrize("variant, fdb, steps", [
     ("manual", True, ["standby_link_up", "primary_detach", "migrate", "primary_attach", "standby_link_down"]),
-    ("teaming", True, ["standby_link_up", "destination_fdb_pin", "migrate", "primary_replug", "standby_link_down"]),
+    ("teaming", True, ["standby_link_up", "migrate", "primary_replug", "standby_link_down"]),
     ("teaming", False, ["standby_link_up", "migrate", "primary_replug", "standby_link_down"]),
 ])
 def test_the_steps_of_each_variant(variant, fdb, steps):

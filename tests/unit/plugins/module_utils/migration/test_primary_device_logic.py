@@ -534,3 +534,53 @@ def test_an_open_vswitch_port_is_refused_before_anything_changes():
     with pytest.raises(LibvirtCollectionError, match="Open vSwitch is not supported for the FDB steps"):
         fdb_run(domain, options(state="absent"), log)
     assert log.events == [] and log.bridge.writes() == [] and "detachDeviceAlias" not in [c[0] for c in domain.calls]
+
+
+# --- teaming: started before the migration, acting on arrival (wait_for_arrival) --------------------------------
+
+
+class AgentAfterArrival(Arrivals):
+    """The guest agent right after the migration: it does not answer ``silent`` listings, then lists the guest without the
+    VF's netdev, which shows up on the ``after``-th answered listing (or is there from the start, ``after=0``)."""
+
+    def __init__(self, log, silent, after):
+        super().__init__(log, after)
+        self.silent = silent
+
+    def __call__(self, domain):
+        if self.silent > 0:
+            self.silent -= 1
+            self.log.events.append("no answer")
+            raise LibvirtCollectionError("Guest agent is not responding")
+        return super().__call__(domain)
+
+
+def arrived_run(log, agent):
+    domain = FakeDomain(live=WITH)  # QEMU's VF is in the live definition; the guest has yet to take it
+    entry = FdbEntry(log.run_command, MAC, "pf0", "present", flavour="static", sticky=True, bridge=BRIDGE, ip=IP)
+    device = PrimaryDevice(FakeConnection([domain]), domain, options(step="primary_replug", variant="teaming"),
+                           reader_factory=log.factory, agent_ping=lambda _domain: True, fdb=entry, netdev_lister=log.lister,
+                           netdev_mac_lister=agent, sleep=lambda _seconds: None, arrived_seconds=4.2)
+    return device.run()
+
+
+def test_on_arrival_the_entry_moves_when_the_vf_netdev_appears_even_if_the_agent_answers_late():
+    log = SwitchLog(Guest("armed"), Bridge(LEARNED))
+    result = arrived_run(log, AgentAfterArrival(log, silent=2, after=2))
+    replace = "fdb replace {0} dev pf0 master static sticky".format(MAC)
+    # two unanswered listings, the baseline, one listing without the VF, then the VF's netdev: the switch before any full read
+    assert log.events == ["no answer", "no answer", "macs", "macs", "macs", replace, "read"]
+    assert result["changed"] is True and result["guest_state"] == "armed"
+    assert result["timings"]["arrival_wait_seconds"] == 4.2 and "arrived_seconds" in result["timings"]
+    assert result["actions"][-1].endswith("(the guest registered eth2, the VF with the pair's MAC)")
+
+
+def test_on_arrival_a_vf_already_registered_leaves_the_switch_to_the_full_reads():
+    # QEMU plugged the VF before the agent answered: three netdevs with the MAC, nothing left to watch for
+    log = SwitchLog(Guest("primary_no_carrier", "armed"), Bridge(LEARNED))
+    agent = AgentAfterArrival(log, silent=1, after=0)
+    result = arrived_run(log, agent)
+    replace = "fdb replace {0} dev pf0 master static sticky".format(MAC)
+    assert log.events[:2] == ["no answer", "macs"] and log.events.count("macs") == 1
+    assert log.events.index(replace) > log.events.index("read")
+    assert result["actions"][-1].endswith("(the guest enslaved ua-primary0)")
