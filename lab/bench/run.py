@@ -540,7 +540,7 @@ class Bench:
         return {"meta": {"config": self.config.as_dict(), "load_average": os.getloadavg(), "checkout": self.checkout,
                          "collections_path": self.config.collections_path, "labs_rebuilt": self.rebuilt,
                          "finished": datetime.datetime.now().isoformat(timespec="seconds")},
-                "summary": summary, "paired_ratios": ratios, "targets": stats.targets(summary, ratios),
+                "summary": summary, "paired_ratios": ratios, "targets": stats.targets(summary, ratios, runs=ok_runs),
                 "fleet": stats.fleet_summary(self.fleet) if self.fleet else None,
                 "profile": {variant: {"tasks": stats.task_profile_runs([r for r in ours if r["variant"] == variant], top=15),
                                       "step_overheads": stats.merge_step_overheads([r for r in ours if r["variant"] == variant])}
@@ -553,11 +553,14 @@ class Bench:
         print("(medians [min-max] over the reps; 'x baseline' = median of per-rep ratios to the baseline of the same rep; "
               "strategy of ours: {0})".format(results["meta"]["config"]["strategy"]))
         for variant, judged in results["targets"].items():
-            print("targets {0}: outage <= libvirt downtime + 2 intervals: {1} ({2} <= {3}); outage <= half baseline: {4}; "
-                  "wall <= baseline: {5}".format(
+            per_run = judged["outage_le_downtime_plus_2_intervals"].get("per_run") or {}
+            print("targets {0}: outage <= libvirt downtime + 2 intervals: {1} ({2} <= {3}; run by run: {4}, {5} of {6} runs, "
+                  "median excess {7} ms); outage <= half baseline: {8}; wall <= baseline: {9}".format(
                       variant, stats.fmt(judged["outage_le_downtime_plus_2_intervals"]["met"]),
                       stats.fmt(judged["outage_le_downtime_plus_2_intervals"]["value_ms"]),
                       stats.fmt(judged["outage_le_downtime_plus_2_intervals"]["bound_ms"]),
+                      stats.fmt(per_run.get("met")), per_run.get("runs_met", 0), per_run.get("runs", 0),
+                      stats.fmt((per_run.get("excess_ms") or {}).get("median")),
                       stats.fmt(judged["outage_le_half_baseline"]["met"]), stats.fmt(judged["wall_le_baseline"]["met"])))
         for run_record in self.runs:
             if "outage_ms" in run_record:

@@ -330,10 +330,21 @@ def paired_ratios(runs, baseline="baseline", metrics=("outage_ms", "wall_s")):
     return {variant: {metric: describe(values) for metric, values in per_metric.items()} for variant, per_metric in ratios.items()}
 
 
-def targets(summary, ratios, baseline="baseline"):
+def outage_excess(runs, variant):
+    """Per run of ``variant``: its outage minus (its own libvirt downtime + 2 probe intervals), in ms. Each migration
+    pauses the guest for its own downtime; comparing one run's outage with another run's downtime mixes two moments."""
+    excess = [run["outage_ms"] - run["downtime_ms"] - 2 * run["interval_ms"] for run in runs
+              if run.get("variant") == variant and run.get("ok")
+              and None not in (run.get("outage_ms"), run.get("downtime_ms"), run.get("interval_ms"))]
+    return {"excess_ms": describe(excess), "runs_met": sum(1 for value in excess if value <= 0), "runs": len(excess),
+            "met": None if not excess else statistics.median(excess) <= 0}
+
+
+def targets(summary, ratios, baseline="baseline", runs=()):
     """The issue's targets (reported, not asserted), judged on medians, per variant of ours.
 
-    outage <= libvirt downtime + 2 probe intervals; outage <= half the baseline's; wall time <= the baseline's."""
+    outage <= libvirt downtime + 2 probe intervals (on the medians, and run by run: ``per_run``); outage <= half the
+    baseline's; wall time <= the baseline's."""
     base = summary.get(baseline, {})
     judged = {}
     for variant, entry in summary.items():
@@ -348,7 +359,8 @@ def targets(summary, ratios, baseline="baseline"):
         paired = ratios.get(variant, {})
         judged[variant] = {
             "outage_le_downtime_plus_2_intervals": {"value_ms": outage, "bound_ms": bound,
-                                                    "met": None if outage is None or bound is None else outage <= bound},
+                                                    "met": None if outage is None or bound is None else outage <= bound,
+                                                    "per_run": outage_excess(runs, variant)},
             "outage_le_half_baseline": {"value_ms": outage, "bound_ms": None if base_outage is None else base_outage / 2.0,
                                         "paired_ratio_median": paired.get("outage_ms", {}).get("median"),
                                         "met": None if outage is None or base_outage is None else outage <= base_outage / 2.0},

@@ -199,12 +199,25 @@ def test_targets():
     runs = [run_record("baseline", 1, 3000.0, 20.0), run_record("manual", 1, 205.0, 19.0, downtime=200),
             run_record("teaming", 1, 2000.0, 40.0, downtime=100)]
     judged = stats.targets(stats.summarise_runs(runs), stats.paired_ratios(runs))
-    assert judged["manual"]["outage_le_downtime_plus_2_intervals"] == {"value_ms": 205.0, "bound_ms": 210.0, "met": True}
+    assert judged["manual"]["outage_le_downtime_plus_2_intervals"] == {"value_ms": 205.0, "bound_ms": 210.0, "met": True,
+                                                                       "per_run": stats.outage_excess((), "manual")}
     assert judged["manual"]["outage_le_half_baseline"]["met"] is True
     assert judged["manual"]["wall_le_baseline"]["met"] is True
     assert judged["teaming"]["outage_le_downtime_plus_2_intervals"]["met"] is False
     assert judged["teaming"]["outage_le_half_baseline"]["met"] is False
     assert judged["teaming"]["wall_le_baseline"]["paired_ratio_median"] == 2.0
+
+
+def test_the_outage_target_run_by_run_compares_each_run_with_its_own_downtime():
+    # medians of different runs: 300 > 250 + 10 (missed); run by run, two of three outages are within their own downtime
+    runs = [run_record("manual", 1, 300.0, 19.0, downtime=310), run_record("manual", 2, 200.0, 19.0, downtime=250),
+            run_record("manual", 3, 400.0, 19.0, downtime=120), run_record("teaming", 1, 500.0, 19.0, downtime=None)]
+    judged = stats.targets(stats.summarise_runs(runs), stats.paired_ratios(runs), runs=runs)["manual"]
+    assert judged["outage_le_downtime_plus_2_intervals"]["met"] is False
+    per_run = judged["outage_le_downtime_plus_2_intervals"]["per_run"]
+    assert (per_run["runs_met"], per_run["runs"], per_run["met"]) == (2, 3, True)
+    assert per_run["excess_ms"] == {"n": 3, "median": -20.0, "min": -60.0, "max": 270.0}
+    assert stats.outage_excess(runs, "teaming") == {"excess_ms": stats.describe([]), "runs_met": 0, "runs": 0, "met": None}
 
 
 def test_fleet_summary():
