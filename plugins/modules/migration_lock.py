@@ -24,7 +24,9 @@ description:
   - The lock folder is named after the VM, percent-encoded (spaces, colons, non-ASCII) and shortened with a hash when
     it is long; the owner file keeps the real name. Taking over and releasing happen under an C(flock) of
     C(<directory>/.guard), so two runs that find the same stale lock cannot both take it.
-  - The migrate role takes the lock on the source hypervisor before its preflight and releases it when the run ends.
+  - M(netfailover.standby.migration_preflight) takes the same lock before its checks, with
+    O(netfailover.standby.migration_preflight#module:lock_directory); the migrate role takes it that way on the source
+    hypervisor and releases it with this module when the run ends.
 author:
   - netfailover.standby contributors (@netfailover)
 extends_documentation_fragment:
@@ -97,6 +99,7 @@ options:
     elements: str
     default: []
 seealso:
+  - module: netfailover.standby.migration_preflight
   - module: netfailover.standby.vf_reservation
 """
 
@@ -188,12 +191,7 @@ def take_or_release(module):
     params = module.params
     if params["state"] == "absent":
         return lock.release(params["directory"], params["vm"], params["run_id"], check_mode=module.check_mode)
-    if not params["run_id"]:
-        module.fail_json("run_id is required (the action plugin makes one; was the module run without it?).")
-    owner = lock.new_owner(params["vm"], params["run_id"], controller=params["controller"], pid=params["pid"],
-                           job_id=params["job_id"], started=params["started"])
-    return lock.acquire(params["directory"], owner, params["stale_after"], take_over=params["take_over"],
-                        check_mode=module.check_mode)
+    return lock.take(params["directory"], params["vm"], params, params["stale_after"], check_mode=module.check_mode)
 
 
 def main():

@@ -163,6 +163,17 @@ def new_owner(vm, run_id, controller=None, pid=None, job_id=None, started=None, 
             "started": started if started is not None else now()}
 
 
+def take(directory, vm, params, stale_after, check_mode=False):
+    """acquire() for the lock's owner in ``params`` (run_id, controller, pid, job_id, started, take_over: the options of
+    the modules that take the lock, filled in by their action plugin); a run without run_id is refused."""
+    if not params.get("run_id"):
+        raise LibvirtCollectionError("run_id is required to take the lock of {0} (the action plugin makes one; was the "
+                                     "module run without it?). Nothing was changed.".format(vm))
+    owner = new_owner(vm, params["run_id"], controller=params.get("controller"), pid=params.get("pid"),
+                      job_id=params.get("job_id"), started=params.get("started"))
+    return acquire(directory, owner, stale_after, take_over=params.get("take_over") or (), check_mode=check_mode)
+
+
 def acquire(directory, owner, stale_after, take_over=(), check_mode=False, now=time.time, guard=_Guard):
     """Take the lock of ``owner['vm']`` in ``directory`` for ``owner['run_id']``.
 

@@ -2,14 +2,16 @@
 # Copyright (c) 2026 netfailover.standby contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""migration_preflight's run: locate, pairs and VFs, the guest's readiness, the destination, the PF port: reads only."""
+"""migration_preflight's runs: the lock first, then locate, pairs and VFs, the guest's readiness, the destination, the PF port
+(reads only); the destination's bridges, VFs and PF port."""
 
 from pathlib import Path
 
 import pytest
 
 from ansible_collections.netfailover.standby.plugins.module_utils.guest.topology import parse_sysfs_walk
-from ansible_collections.netfailover.standby.plugins.module_utils.migration.preflight import preflight
+from ansible_collections.netfailover.standby.plugins.module_utils.migration import lock
+from ansible_collections.netfailover.standby.plugins.module_utils.migration.preflight import destination_preflight, locked_preflight, preflight
 from ansible_collections.netfailover.standby.plugins.module_utils.virt.connection import LibvirtCollectionError
 from ansible_collections.netfailover.standby.tests.unit.plugins.fake_libvirt import MAC, FakeConnection, FakeDomain, domain_xml
 
@@ -76,3 +78,107 @@ def test_pairs_vfs_guest_and_the_pf_port_in_one_call():
 def test_a_guest_not_ready_for_the_dance_is_refused_with_the_diagnostic():
     with pytest.raises(LibvirtCollectionError, match="expected steady or armed but the guest .* is standby_only_up"):
         run(Hosts(), topology=STANDBY_ONLY_UP)
+
+
+# --- the lock first (locked_preflight) ---------------------------------------------------------------------------
+
+
+def locked(hosts, tmp_path, check_mode=False, topology=None, warned=None, connect=None, **owner):
+    params = dict(PARAMS, lock_directory=str(tmp_path / "locks"), lock_stale_after=3600, run_id="run-b", controller="ctl1",
+                  pid=10, job_id=None, started=None, take_over=[], **owner)
+    return locked_preflight(connect or (lambda: hosts.source), params, check_mode=check_mode,
+                            warn=(warned if warned is not None else []).append, opener=hosts.opener,
+                            reader_factory=lambda _domain: lambda: topology or STEADY, sysfs_root="/nonexistent")
+
+
+def plant(tmp_path, **owner):
+    lock.acquire(str(tmp_path / "locks"), lock.new_owner("vm1", **dict({"run_id": "run-a", "controller": "ctl2", "pid": 4}, **owner)), 3600)
+
+
+@pytest.mark.parametrize("check_mode", [False, True])
+def test_the_lock_is_taken_first_and_returned_with_the_checks(tmp_path, check_mode):
+    result = locked(Hosts(), tmp_path, check_mode=check_mode)
+    assert result["location"] == "source" and result["guest"]["state"] == "steady"
+    assert result["lock_owner"]["run_id"] == "run-b" and result["held_by"] is None and result["changed"] is True
+    assert (tmp_path / "locks" / "vm1").is_dir() is not check_mode  # check mode takes nothing, as migration_lock
+
+
+def test_a_failed_check_after_the_lock_returns_the_lock_for_its_release(tmp_path):
+    with pytest.raises(LibvirtCollectionError, match="is standby_only_up") as failure:
+        locked(Hosts(), tmp_path, topology=STANDBY_ONLY_UP)
+    assert failure.value.result["lock_owner"]["run_id"] == "run-b" and (tmp_path / "locks" / "vm1").is_dir()
+
+
+def test_a_failure_to_connect_after_the_lock_returns_the_lock_too(tmp_path):
+    def connect():
+        raise LibvirtCollectionError("Could not connect to qemu:///system")
+    with pytest.raises(LibvirtCollectionError, match="Could not connect") as failure:
+        locked(Hosts(), tmp_path, connect=connect)
+    assert failure.value.result["lock_owner"]["run_id"] == "run-b"
+
+
+def test_a_bug_after_the_lock_releases_it(tmp_path):
+    def connect():
+        raise KeyError("a bug")
+    with pytest.raises(KeyError):
+        locked(Hosts(), tmp_path, connect=connect)
+    assert not (tmp_path / "locks" / "vm1").exists()
+
+
+def test_a_live_runs_lock_refuses_before_any_check_and_holds_nothing(tmp_path):
+    plant(tmp_path, job_id="77")
+    hosts = Hosts()
+    with pytest.raises(LibvirtCollectionError, match="Another run is migrating vm1") as failure:
+        locked(hosts, tmp_path)
+    result = failure.value.result
+    assert result["lock_owner"] is None and result["held_by"]["run_id"] == "run-a" and result["held_by"]["job_id"] == "77"
+    assert "warnings" not in result and hosts.opened == []  # nothing checked
+    assert lock.read_owner(str(tmp_path / "locks" / "vm1"))["run_id"] == "run-a"
+
+
+def test_a_stale_lock_is_taken_over_with_a_warning(tmp_path):
+    plant(tmp_path, started=1.0)
+    warned = []
+    result = locked(Hosts(), tmp_path, warned=warned)
+    assert result["taken_over"]["run_id"] == "run-a" and result["lock_owner"]["run_id"] == "run-b"
+    assert len(warned) == 1 and warned[0].startswith("Took over the lock")
+
+
+def test_without_a_lock_directory_no_lock_is_taken(tmp_path):
+    hosts = Hosts()
+    params = dict(PARAMS, lock_directory=None)
+    result = locked_preflight(lambda: hosts.source, params, opener=hosts.opener, reader_factory=lambda _domain: lambda: STEADY,
+                              sysfs_root=str(tmp_path))
+    assert result["lock_owner"] is None and result["lock"] is None and result["changed"] is False
+
+
+# --- the destination (destination_preflight) ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("bridges, pci_devices, missing", [
+    (["br0", "esw0"], ["0000:3b:02.1"], []),
+    (["br0", "esw9"], ["0000:3b:02.1", "0000:3b:02.7"], ["the bridge esw9 ({root}/class/net/esw9/bridge)",
+                                                         "the PCI device 0000:3b:02.7 ({root}/bus/pci/devices/0000:3b:02.7)"]),
+    (["eth0"], [], ["the bridge eth0 ({root}/class/net/eth0/bridge)"]),  # a netdev that is no bridge
+    ([], [], []),
+])
+def test_the_destination_names_each_bridge_and_vf_it_has_not_got(tmp_path, bridges, pci_devices, missing):
+    for path in ("class/net/br0/bridge", "class/net/esw0/bridge", "class/net/eth0", "bus/pci/devices/0000:3b:02.1"):
+        (tmp_path / path).mkdir(parents=True)
+    params = {"name": "vm1", "bridges": bridges, "pci_devices": pci_devices, "mac": None, "fdb_port": None}
+    result = destination_preflight(params, sysfs_root=str(tmp_path))
+    assert result["missing"] == [text.format(root=tmp_path) for text in missing] and result["fdb"] is None
+    assert result["changed"] is False
+
+
+def test_the_destination_checks_the_pf_port_for_the_mac(tmp_path):
+    entries = []
+
+    def fdb_entry_for(mac):
+        entries.append(FakeEntry(mac))
+        return entries[-1]
+    params = {"name": "vm1", "bridges": [], "pci_devices": [], "mac": MAC, "fdb_port": "pf0"}
+    result = destination_preflight(params, fdb_entry_for=fdb_entry_for, sysfs_root=str(tmp_path))
+    assert [entry.mac for entry in entries] == [MAC] and result["fdb"]["check_mode"] is True
+    with pytest.raises(LibvirtCollectionError, match="needs the guest's MAC"):
+        destination_preflight(dict(params, mac=None), fdb_entry_for=fdb_entry_for, sysfs_root=str(tmp_path))
