@@ -16,9 +16,11 @@ no VF attached, more netdevs with the MAC than a pair has) is a failed check, ne
 
 from __future__ import annotations
 
+import time
 from collections import namedtuple
 
 from ansible_collections.netfailover.standby.plugins.module_utils.guest.state import GuestState, normalise_macs
+from ansible_collections.netfailover.standby.plugins.module_utils.virt.connection import LibvirtCollectionError
 
 S = GuestState
 
@@ -110,3 +112,49 @@ def slave_addresses(views):
     """Netdevs of a pair other than one (the master) that carry addresses: a finding of the readiness audit (an address
     or a DHCP client on a slave sends traffic out of the wrong netdev)."""
     return {mac: view.addressed for mac, view in views.items() if len(view.addressed) > 1}
+
+
+def host_facts(pairs):
+    """({MAC: standby link up}, {MAC: VF attached}) from the live definition's pairs (standby/pairs.pairs_of). A teaming
+    pair's VF is in the definition while QEMU hides it from the guest: whether the guest has it is not the host's word."""
+    link_up = {p["mac"]: (p["standby"].get("link_state") or "up") != "down" for p in pairs if p.get("mac")}
+    attached = {p["mac"]: p["primary"] is not None for p in pairs if p.get("mac") and p.get("variant") != "teaming"}
+    return link_up, attached
+
+
+def observe_interfaces(list_interfaces, read_pairs, macs, expect, timeout=0.0, interval=0.5, clock=time.monotonic,
+                       sleep=time.sleep, domain="DOMAIN"):
+    """The interfaces level's observe (guest/failover.observe's counterpart): reads until every pair of ``macs`` may be
+    in one of ``expect`` or ``timeout`` passes. ``list_interfaces()``: the agent's guest-network-get-interfaces answer;
+    ``read_pairs()``: the live definition's pairs (host_facts). Returns the module result with ``level: interfaces``,
+    each pair's ``possible_states`` and what the level cannot tell; raises LibvirtCollectionError with the check's
+    message when the states do not come (or the guest's report is impossible)."""
+    started = clock()
+    reads = 0
+    while True:
+        try:
+            listing = list_interfaces()
+        except LibvirtCollectionError as error:
+            if clock() - started >= timeout:
+                raise LibvirtCollectionError("{0} (waited {1:.1f} s)".format(error.message, clock() - started)) from error
+            sleep(interval)
+            continue
+        reads += 1
+        link_up, attached = host_facts(read_pairs())
+        views = view_pairs(listing, macs, standby_link_up=link_up, vf_attached=attached)
+        check = verify_interfaces(views, expect, domain=domain)
+        if check.ok or clock() - started >= timeout:
+            break
+        sleep(interval)
+    wanted = [GuestState(state) for state in expect]
+    pairs = [{"mac": mac, "netdevs": view.netdevs, "addressed": view.addressed,
+              "possible_states": [s.value for s in view.possible], "cannot_tell": cannot_tell(view), "problem": view.problem}
+             for mac, view in views.items()]
+    # one state for the result: the expected one the guest may be in (the level cannot tell more), else the first possible
+    lead = next((s for s in wanted for view in views.values() if s in view.possible), None)
+    lead = lead or next((view.possible[0] for view in views.values() if view.possible), None)
+    result = {"changed": False, "level": "interfaces", "state": lead.value if lead else None, "message": check.message,
+              "pairs": pairs, "reads": reads, "elapsed_seconds": round(clock() - started, 3)}
+    if not check.ok:
+        raise LibvirtCollectionError(check.message, result=result)
+    return result

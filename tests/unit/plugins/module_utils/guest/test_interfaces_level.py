@@ -72,3 +72,49 @@ def test_addresses_on_a_slave_are_found():
     views = gi.view_pairs([LO, MASTER, netdev("eth1", MAC, "192.0.2.99"), VF], [MAC])
     assert gi.slave_addresses(views) == {MAC: ["eth0", "eth1"]}
     assert gi.slave_addresses(gi.view_pairs([LO, MASTER, STANDBY, VF], [MAC])) == {}
+
+
+def pair(mac=MAC, link="up", primary=True, variant="manual"):
+    return {"mac": mac, "variant": variant, "standby": {"link_state": link}, "primary": {"alias": "ua-vf"} if primary else None}
+
+
+def test_host_facts_from_the_live_definition():
+    link_up, attached = gi.host_facts([pair(), pair(OTHER, link="down", primary=False), pair("52:54:00:6c:00:03", variant="teaming")])
+    assert link_up == {MAC: True, OTHER: False, "52:54:00:6c:00:03": True}
+    assert attached == {MAC: True, OTHER: False}  # a teaming VF's presence in the guest is not the host's word
+
+
+class Listings:
+    """guest-network-get-interfaces answers, one per call (the last repeats); an exception is raised."""
+
+    def __init__(self, *answers):
+        self.answers, self.calls = list(answers), 0
+
+    def __call__(self):
+        self.calls += 1
+        answer = self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+
+def observe(listings, pairs, expect, timeout=5.0):
+    ticks = iter(range(10000))
+    return gi.observe_interfaces(listings, lambda: pairs, [MAC], expect, timeout=timeout, interval=1.0,
+                                 clock=lambda: float(next(ticks)), sleep=lambda _s: None, domain="vm1")
+
+
+def test_observe_waits_for_the_vf_to_appear_through_an_agent_that_is_not_up_yet():
+    from ansible_collections.netfailover.standby.plugins.module_utils.virt.connection import LibvirtCollectionError
+    listings = Listings(LibvirtCollectionError("Guest agent is not connected"), [LO, MASTER, STANDBY], [LO, MASTER, STANDBY, VF])
+    result = observe(listings, [pair()], ["armed"])
+    assert result["level"] == "interfaces" and result["state"] == "armed" and result["reads"] == 2
+    assert result["pairs"][0]["netdevs"] == ["eth0", "eth1", "eth2"]
+    assert "cannot tell armed, primary_no_carrier" in result["pairs"][0]["cannot_tell"]
+
+
+def test_observe_fails_with_the_check_message_and_the_last_view():
+    from ansible_collections.netfailover.standby.plugins.module_utils.virt.connection import LibvirtCollectionError
+    with pytest.raises(LibvirtCollectionError, match="the host has no VF with that MAC attached") as caught:
+        observe(Listings([LO, MASTER, STANDBY, VF]), [pair(primary=False)], ["standby_only_up"], timeout=3.0)
+    assert caught.value.result["state"] is None and caught.value.result["pairs"][0]["possible_states"] == []
