@@ -93,3 +93,18 @@ def test_agent_warning_reaches_ansible(run_module, monkeypatch):
     outcome = run_module(primary_device.main, dict(uri="test:///default", name="vm1", alias="ua-primary0", xml=PRIMARY_XML))
     assert not outcome.failed
     assert len(warned) == 1 and "The guest agent of domain vm1 does not answer" in warned[0]
+
+
+def test_wait_for_arrival_goes_on_with_a_domain_that_runs_here(run_module):
+    outcome = run_module(primary_device.main, dict(uri=TEST_NODE_URI, name="vm1", alias="ua-primary0", wait_for_arrival=5,
+                                                   _ansible_check_mode=True))
+    assert not outcome.failed, outcome.result
+    assert outcome.result["timings"]["arrival_wait_seconds"] < 5 and outcome.result["present"] == {"live": True}
+
+
+def test_wait_for_arrival_of_a_domain_that_never_comes_changes_nothing(run_module):
+    outcome = run_module(primary_device.main, dict(uri=TEST_NODE_URI, name="vm-elsewhere", alias="ua-primary0",
+                                                   wait_for_arrival=0.2))
+    assert outcome.failed
+    assert "Domain vm-elsewhere did not start arriving at test:///" in outcome.result["msg"]
+    assert "Nothing was changed here" in outcome.result["msg"]
