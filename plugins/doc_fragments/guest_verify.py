@@ -27,6 +27,22 @@ options:
       - Seconds to wait for one of O(verify_states).
     type: float
     default: 30
+  verify_level:
+    description:
+      - How much of the guest the module reads for its checks and its FDB moves.
+      - V(full) walks the guest's sysfs through C(guest-exec) and tells every state apart.
+      - V(interfaces) calls only C(guest-network-get-interfaces), which hardened guest agents keep (C(guest-exec) blocked
+        with qemu-ga's C(--block-rpcs) or C(--allow-rpcs)). It counts the netdevs with the pair's MAC (master, standby,
+        VF) and takes the standby's link state and whether the VF is attached from the live definition. It cannot tell
+        V(armed) from V(primary_no_carrier) and V(primary_not_enslaved) (or V(steady) from V(both_down)), and names what it
+        cannot tell in its message. A count that the host's own facts rule out is a failed check.
+      - V(none) does not read the guest (the seed's blind dance): the checks are skipped and say so, and the FDB entry is
+        moved on libvirt's events (C(DEVICE_REMOVED), the end of an attach) instead of the guest's.
+      - V(auto) asks the agent (C(guest-info)) which of them it allows and takes the best; a domain without a guest agent
+        channel in its definition gets V(none), an agent that does not answer yet gets V(full) (whose reads wait for it).
+    type: str
+    choices: [auto, full, interfaces, none]
+    default: auto
 """
 
     # The step of a migration dance a module runs: the dance (module_utils/migration/dance.py) says what to expect.

@@ -65,6 +65,17 @@ options:
         does. Replaces O(expect).
     type: bool
     default: false
+  verify_level:
+    description:
+      - How much of the guest to read. V(full) (the default) is the sysfs walk through C(guest-exec), with every return
+        value below. V(interfaces) calls only C(guest-network-get-interfaces) (for agents that block C(guest-exec)): it
+        returns RV(level), RV(state), RV(message), and RV(pairs) with each pair's C(netdevs), C(possible_states) and what
+        it C(cannot_tell), no topology or facts. V(none) reads nothing and says so (the migrate role's level for a guest
+        without an agent). V(auto) takes the best level the agent allows (its C(guest-info)).
+      - With O(source=local) only V(full).
+    type: str
+    choices: [auto, full, interfaces, none]
+    default: full
   step_phase:
     description:
       - With O(step), wait for the states the step starts from (V(before), is the guest ready for it?) or ends in
@@ -258,6 +269,11 @@ message:
   returned: when O(expect) is set
   type: str
   sample: the guest on vm1 is steady as expected
+level:
+  description: The verification level the module read the guest at (see O(verify_level)).
+  returned: success
+  type: str
+  sample: full
 reads:
   description: How many times the topology was read.
   returned: success
@@ -276,6 +292,7 @@ elapsed_seconds:
 """
 
 from ansible_collections.netfailover.standby.plugins.module_utils.guest import failover as guest_failover
+from ansible_collections.netfailover.standby.plugins.module_utils.guest.reading import reading_for
 from ansible_collections.netfailover.standby.plugins.module_utils.guest.state import PATH_STATES
 from ansible_collections.netfailover.standby.plugins.module_utils.virt.connection import LibvirtCollectionError
 from ansible_collections.netfailover.standby.plugins.module_utils.virt.connection import get_domain
@@ -295,24 +312,30 @@ def argument_spec():
         "tap": {"type": "str", "default": "TAP"},
         "step_phase": {"type": "str", "choices": ["before", "after"], "default": "after"},
         "expect_path": {"type": "bool", "default": False},
+        "verify_level": {"type": "str", "choices": ["auto", "full", "interfaces", "none"], "default": "full"},
         **dance.STEP_ARGUMENT_SPEC,
     }
 
 
 def run(module):
     params = module.params
-    if params["source"] == "local":
-        read = guest_failover.local_reader()
-    else:
-        module.require_libvirt()
-        read = guest_failover.agent_reader(get_domain(module.connection, params["name"]))
     expectation = dance.step_expectation(params, phase=params["step_phase"])
     if params["expect_path"] and (expectation or params["expect"]):
         raise LibvirtCollectionError("expect_path waits for any state with a path; give it without step or expect.")
     expect = list(expectation.states) if expectation else [s.value for s in PATH_STATES] if params["expect_path"] else params["expect"]
-    return guest_failover.observe(read, expect=expect, timeout=params["timeout"],
-                                  interval=params["interval"], classify_options={"ignore": tuple(params["ignore"])}, macs=params["macs"],
-                                  domain=params["name"] or "DOMAIN", tap=params["tap"])
+    if params["source"] == "local":
+        read = guest_failover.local_reader()
+    else:
+        module.require_libvirt()
+        domain = get_domain(module.connection, params["name"])
+        reading = reading_for(domain, params)
+        if reading.level != "full":  # interfaces, or none (auto for a domain without an agent channel, or asked for)
+            return reading.observe(expect or [], params["timeout"], interval=params["interval"], macs=params["macs"] or None)
+        read = reading.reader_factory(domain)
+    result = guest_failover.observe(read, expect=expect, timeout=params["timeout"],
+                                    interval=params["interval"], classify_options={"ignore": tuple(params["ignore"])}, macs=params["macs"],
+                                    domain=params["name"] or "DOMAIN", tap=params["tap"])
+    return dict(result, level="full")
 
 
 def main():

@@ -89,6 +89,15 @@ options:
     description: Seconds to wait for the guest to be steady or armed.
     type: float
     default: 30
+  verify_level:
+    description:
+      - The verification level of the migration (see the step modules' O(netfailover.standby.standby_link#module:verify_level)).
+      - V(auto) takes the best level the guest agent allows (its C(guest-info)); an explicit level the agent does not allow,
+        or an agent that does not answer (except with V(none)), is refused with what to change. RV(verify_level) is the
+        level to give every step of the migration.
+    type: str
+    choices: [auto, full, interfaces, none]
+    default: auto
   lock_directory:
     description:
       - With O(side=source), the lock folder on the source (created, mode 0700, when missing) in which the VM's lock is
@@ -199,9 +208,15 @@ vfs:
   type: list
   elements: dict
 guest:
-  description: The guest check (state, message, pairs, reads); null when the domain is not here or has no pair.
+  description: The guest check (level, state, message, pairs, reads); null when the domain is not here or has no pair.
   returned: side is source
   type: dict
+verify_level:
+  description: The verification level for the migration's steps (C(level), one of full, interfaces, none) and why
+    (C(why)); null when the domain is not here or has no pair.
+  returned: side is source
+  type: dict
+  sample: {"level": "interfaces", "why": "auto: the agent allows guest-network-get-interfaces"}
 fdb:
   description: The FDB entry check on O(fdb_port) for the guest's MAC, as M(netfailover.standby.fdb_entry) reports it in check mode; null without O(fdb_port).
   returned: always
@@ -273,6 +288,7 @@ def argument_spec():
         "bridges": {"type": "list", "elements": "str", "default": []},
         "pci_devices": {"type": "list", "elements": "str", "default": []},
         "verify_timeout": {"type": "float", "default": 30.0},
+        "verify_level": {"type": "str", "choices": ["auto", "full", "interfaces", "none"], "default": "auto"},
         "lock_directory": {"type": "path"},
         "lock_stale_after": {"type": "int", "default": 3600},
         "run_id": {"type": "str"},

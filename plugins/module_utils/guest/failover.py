@@ -177,7 +177,7 @@ class ReleaseWatch:
     watch never fires and the caller relies on DEVICE_REMOVED. ``primary`` names them all, comma-separated.
     """
 
-    def __init__(self, domain, reader_factory=None, lister=None, clock=time.monotonic, macs=None):
+    def __init__(self, domain, reader_factory=None, lister=None, clock=time.monotonic, macs=None, level="full", mac_lister=None):
         self.domain = domain
         self.lister = lister or guest_agent.netdev_names
         self.clock = clock
@@ -187,6 +187,12 @@ class ReleaseWatch:
         self.last_error = None
         self.released_names = None  # the guest's netdevs when the release was seen
         self.primaries, self.primary = [], None
+        self.counted_macs = None  # the interfaces level: the pairs whose third netdev (the VF) must go
+        if level == "none":
+            return  # the guest is not read: DEVICE_REMOVED (or the migration's end) decides
+        if level == "interfaces":
+            self._count_watch(mac_lister or guest_agent.netdev_macs, macs)
+            return
         try:
             pairs = classify_pairs((reader_factory or agent_reader)(domain)(), macs=normalise_macs(macs))
         except LibvirtCollectionError as error:
@@ -194,6 +200,21 @@ class ReleaseWatch:
             return
         self.primaries = [c.primary for c in pairs.values() if c.state in PRIMARY_ENSLAVED_STATES and c.primary]
         self.primary = ", ".join(self.primaries) or None
+
+    def _count_watch(self, mac_lister, macs):
+        """The interfaces level names no VF: a pair has let go of it once two netdevs with its MAC are left (master and
+        standby). Armed only for pairs that show three now; listed names still tell returned()."""
+        wanted = normalise_macs(macs) or []
+        try:
+            listing = mac_lister(self.domain)
+        except LibvirtCollectionError as error:
+            self.last_error = error.message
+            return
+        self.mac_lister = mac_lister
+        self.counted_macs = [mac for mac in wanted if sum(1 for m in listing.values() if m == mac) == 3]
+        self.primaries = ["the third netdev with the MAC " + mac for mac in self.counted_macs]
+        self.primary = ", ".join(self.primaries) or None
+        self.lister = lambda domain: set(mac_lister(domain))
 
     def _netdevs(self):
         """One listing of the guest's netdevs; None when the agent did not answer (a busy agent while the guest unplugs
@@ -212,10 +233,25 @@ class ReleaseWatch:
     def released(self):
         if not self.primaries:
             return False
+        if self.counted_macs is not None:
+            return self._released_by_count()
         names = self._netdevs()
         if names is None or any(primary in names for primary in self.primaries):
             return False
         self.released_names = names
+        return True
+
+    def _released_by_count(self):
+        self.checks += 1
+        try:
+            listing = self.mac_lister(self.domain)
+        except LibvirtCollectionError as error:
+            self.failed_checks += 1
+            self.last_error = error.message
+            return False
+        if any(sum(1 for m in listing.values() if m == mac) > 2 for mac in self.counted_macs):
+            return False
+        self.released_names = set(listing)
         return True
 
     def returned(self):
@@ -274,27 +310,34 @@ class ArrivalWatch:
 VERIFY_ARGUMENT_SPEC = {
     "verify_states": {"type": "list", "elements": "str", "choices": STATE_NAMES, "default": []},
     "verify_timeout": {"type": "float", "default": 30.0},
+    # guest/levels.CHOICES (guest/reading.py reads it; levels imports nothing of this module's)
+    "verify_level": {"type": "str", "choices": ["auto", "full", "interfaces", "none"], "default": "auto"},
 }
 
 
-def verify_after_change(domain, params, check_mode, result, what="the change", reader_factory=None, macs=None, expectation=None):
+def verify_after_change(domain, params, check_mode, result, what="the change", reader_factory=None, macs=None, expectation=None,
+                        reading_factory=None):
     """The guest check a step module runs after its change (options of the guest_verify doc fragment).
 
     Every failover pair of the guest must reach one of verify_states, or each pair of ``macs`` (the pair the step
     changed, when the guest has several). Sets ``result["guest"]`` to the observation (None when no states were asked
     for, or in check mode, where nothing changed). Raises LibvirtCollectionError, carrying ``result``, saying what was
     done and what the guest shows instead. ``expectation`` (a step's, migration/dance.py) replaces verify_states and
-    judges the guest's moves on the way.
+    judges the guest's moves on the way. ``reading_factory()`` gives the guest/reading.GuestReading of the module's
+    verification level (called only when the guest is read); without it, the full level through ``reader_factory``.
     """
     result["guest"] = None
     expect = list(expectation.states) if expectation else params.get("verify_states") or []
     if not expect or check_mode:
         return result
     name = domain.name()
+    allows, start = (expectation.allows, expectation.start) if expectation else (None, ())
     try:
-        observation = observe((reader_factory or agent_reader)(domain), expect=expect, timeout=params["verify_timeout"], interval=0.25,
-                              domain=name, macs=macs, allows=expectation.allows if expectation else None,
-                              start=expectation.start if expectation else ())
+        if reading_factory is not None:
+            observation = reading_factory().observe(expect, params["verify_timeout"], macs=macs, allows=allows, start=start)
+        else:
+            observation = dict(observe((reader_factory or agent_reader)(domain), expect=expect, timeout=params["verify_timeout"],
+                                       interval=0.25, domain=name, macs=macs, allows=allows, start=start), level="full")
     except LibvirtCollectionError as error:
         result["guest"] = guest_summary(error.result) if error.result else None
         raise LibvirtCollectionError(
@@ -306,5 +349,5 @@ def verify_after_change(domain, params, check_mode, result, what="the change", r
 
 def guest_summary(observation):
     """The part of an observation a step module returns as ``guest``."""
-    keys = ("state", "message", "failover", "pairs", "reads", "elapsed_seconds", "transitions")
+    keys = ("level", "state", "message", "failover", "pairs", "reads", "elapsed_seconds", "transitions")
     return {key: observation.get(key) for key in keys}

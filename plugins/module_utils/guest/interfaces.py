@@ -91,17 +91,18 @@ Check = namedtuple('Check', 'ok message pairs')
 def verify_interfaces(views, expected_states, domain='DOMAIN'):
     """Every pair's possible states meet ``expected_states`` (any overlap: the level cannot tell more), and no report
     is impossible. The message says what was seen and what the level cannot tell."""
-    wanted = tuple(GuestState(state) for state in expected_states)
-    expected = ' or '.join(s.value for s in wanted)
+    wanted = tuple(GuestState(state) for state in expected_states or ())
+    expected = ' or '.join(s.value for s in wanted) or 'any state'
     bad, good = [], []
     for mac, view in views.items():
         seen = f'{len(view.netdevs)} netdev(s) with the MAC {mac} ({", ".join(view.netdevs) or "none"})'
         if view.problem:
             bad.append(f'{view.problem}')
-        elif not set(view.possible) & set(wanted):
+        elif wanted and not set(view.possible) & set(wanted):
             bad.append(f'{seen}: the guest is {" or ".join(s.value for s in view.possible)}, not {expected}')
         else:
-            good.append(f'{seen}, possibly {expected}' + (f' ({cannot_tell(view)})' if cannot_tell(view) else ''))
+            maybe = expected if wanted else ' or '.join(s.value for s in view.possible)
+            good.append(f'{seen}, possibly {maybe}' + (f' ({cannot_tell(view)})' if cannot_tell(view) else ''))
     level = f'guest {domain}, interfaces level (guest-network-get-interfaces only)'
     if bad:
         return Check(False, f'{level}: expected {expected} but ' + '; '.join(bad), views)
@@ -146,7 +147,7 @@ def observe_interfaces(list_interfaces, read_pairs, macs, expect, timeout=0.0, i
         if check.ok or clock() - started >= timeout:
             break
         sleep(interval)
-    wanted = [GuestState(state) for state in expect]
+    wanted = [GuestState(state) for state in expect or ()]
     pairs = [{"mac": mac, "netdevs": view.netdevs, "addressed": view.addressed,
               "possible_states": [s.value for s in view.possible], "cannot_tell": cannot_tell(view), "problem": view.problem}
              for mac, view in views.items()]

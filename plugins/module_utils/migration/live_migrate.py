@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 
 from ansible_collections.netfailover.standby.plugins.module_utils.guest import failover as guest_failover
+from ansible_collections.netfailover.standby.plugins.module_utils.guest.reading import reading_for
 from ansible_collections.netfailover.standby.plugins.module_utils.migration import dance
 from ansible_collections.netfailover.standby.plugins.module_utils.migration import transfer as mg
 from ansible_collections.netfailover.standby.plugins.module_utils.virt import domains
@@ -53,7 +54,7 @@ class LiveMigration:
     """
 
     def __init__(self, source, options, check_mode=False, opener=None, clock=time.monotonic, reader_factory=None, fdb=None,
-                 netdev_lister=None):
+                 netdev_lister=None, netdev_mac_lister=None):
         self.source = source
         self.options = options
         self.name = options["name"]
@@ -71,6 +72,7 @@ class LiveMigration:
         self.fdb_home = []  # the ports where the entry was pinned before the switch (moved back there on a failure)
         self.fdb_restored = None  # the move back there
         self.netdev_lister = netdev_lister  # the guest's netdev names (guest_agent.netdev_names by default)
+        self.netdev_mac_lister = netdev_mac_lister  # {name: MAC} of them, for the interfaces level (guest_agent.netdev_macs)
         self.definition_params = {}  # migrate3's destination_xml / persistent_xml for destination_devices
         self.expectation = dance.step_expectation(options, "live_migrate")  # bad input fails before anything happens
 
@@ -164,7 +166,8 @@ class LiveMigration:
                                          result=result)
         return guest_failover.verify_after_change(domain, self.options, self.check_mode, result,
                                                   what="the migration to {0}".format(self.destination_uri),
-                                                  reader_factory=self.reader_factory, expectation=self.expectation)
+                                                  reader_factory=self.reader_factory, expectation=self.expectation,
+                                                  reading_factory=lambda: reading_for(domain, self.options, self.reader_factory))
 
     # --- the migration -----------------------------------------------------------------------------------
 
@@ -218,8 +221,10 @@ class LiveMigration:
             self.fdb_home = self.fdb.pinned_elsewhere()
         except LibvirtCollectionError:
             self.fdb_home = []  # then a failed migration leaves the entry on the tap for the rollback to move
+        level = reading_for(domain, self.options, self.reader_factory).level
         watch = self.fdb_watch = guest_failover.ReleaseWatch(domain, reader_factory=self.reader_factory,
-                                                             lister=self.netdev_lister, macs=[self.fdb.mac])
+                                                             lister=self.netdev_lister, macs=[self.fdb.mac], level=level,
+                                                             mac_lister=self.netdev_mac_lister)
         last_return_check = 0.0
 
         def on_poll(elapsed, job_type=None):

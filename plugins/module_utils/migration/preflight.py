@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 
 from ansible_collections.netfailover.standby.plugins.module_utils.guest import failover as guest_failover
+from ansible_collections.netfailover.standby.plugins.module_utils.guest.reading import GuestReading, check_level
 from ansible_collections.netfailover.standby.plugins.module_utils.host import sriov
 from ansible_collections.netfailover.standby.plugins.module_utils.migration import dance
 from ansible_collections.netfailover.standby.plugins.module_utils.migration import lock
@@ -46,8 +47,9 @@ def locate(source, destination, name):
     return ("source" if active_here else "destination" if active_there else "neither"), here
 
 
-def preflight(source, params, opener=None, reader_factory=None, fdb_entry_for=None, sysfs_root=sriov.SYSFS_ROOT):
-    """Run the checks (``params``: name, destination_uri, verify_timeout). ``opener(uri, read_only)`` opens the
+def preflight(source, params, opener=None, reader_factory=None, fdb_entry_for=None, sysfs_root=sriov.SYSFS_ROOT,
+              commands_reader=None):
+    """Run the checks (``params``: name, destination_uri, verify_timeout, verify_level). ``opener(uri, read_only)`` opens the
     destination; ``fdb_entry_for(mac)`` gives the bridge_fdb.FdbEntry to check on the PF port (None: no FDB steps).
     Returns the module result; raises LibvirtCollectionError with what to fix. Never changes anything."""
     name = params["name"]
@@ -57,7 +59,7 @@ def preflight(source, params, opener=None, reader_factory=None, fdb_entry_for=No
     finally:
         destination.close()
     result = {"changed": False, "name": name, "location": location, "running_on_source": None, "pairs": [], "vfs": [],
-              "guest": None, "fdb": None}
+              "guest": None, "fdb": None, "verify_level": None}
     if location != "source":
         result["running_on_source"] = running_domains(source) if location == "neither" else None
         return result
@@ -65,9 +67,12 @@ def preflight(source, params, opener=None, reader_factory=None, fdb_entry_for=No
     result["vfs"] = sriov.domain_vfs(domain, sysfs_root)
     if not result["pairs"]:
         return result  # the role refuses a VM without a pair, with what to configure
+    # the verification level of the whole migration: auto resolved, an explicit one checked against what the agent allows
+    level, why = check_level(domain, params.get("verify_level") or "auto", commands_reader=commands_reader)
+    result["verify_level"] = {"level": level, "why": why}
     first = dance.step_expectation({"step": dance.DANCES["manual"][0].name}, phase="before")
-    observation = guest_failover.observe((reader_factory or guest_failover.agent_reader)(domain), expect=list(first.states),
-                                         timeout=params["verify_timeout"], interval=0.25, domain=name)
+    reading = GuestReading(domain, level, why, reader_factory=reader_factory)
+    observation = reading.observe(list(first.states), params["verify_timeout"])
     result["guest"] = guest_failover.guest_summary(observation)
     if fdb_entry_for is not None:
         entry = fdb_entry_for(result["pairs"][0]["mac"])

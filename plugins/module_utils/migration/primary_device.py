@@ -18,6 +18,7 @@ import time
 from ansible_collections.netfailover.standby.plugins.module_utils.virt import devices as dd
 from ansible_collections.netfailover.standby.plugins.module_utils.guest import agent as guest_agent
 from ansible_collections.netfailover.standby.plugins.module_utils.guest import failover as guest_failover
+from ansible_collections.netfailover.standby.plugins.module_utils.guest.reading import reading_for
 from ansible_collections.netfailover.standby.plugins.module_utils.migration import dance
 from ansible_collections.netfailover.standby.plugins.module_utils.virt.events import (
     REMOVAL_FAILED,
@@ -78,10 +79,17 @@ class PrimaryDevice:
         self.netdev_mac_lister = netdev_mac_lister  # {name: MAC} of the guest's netdevs (guest_agent.netdev_macs by default)
         self.sleep = sleep
         self.pair_macs = None  # [the device's MAC]: the failover pair whose guest state this run checks
+        self._reading = None  # the guest/reading.GuestReading of verify_level, chosen on first use
         # the dance's step: what an attach waits for (present) or a detach verifies (absent); bad input fails here
         self.expectation = dance.step_expectation(options, "primary_device")
 
     # --- reading ---------------------------------------------------------------------------------------
+
+    def reading(self):
+        """How this run reads the guest (its verification level), decided once, when the guest is first read."""
+        if self._reading is None:
+            self._reading = reading_for(self.domain, self.options, self.reader_factory)
+        return self._reading
 
     def targets(self):
         """The definitions this run manages: 'live' and/or 'persistent'."""
@@ -148,20 +156,24 @@ class PrimaryDevice:
             after = self.snapshot(wanted)
         if self.fdb is not None and self.fdb_result is None and "live" in wanted:
             # already attached (QEMU plugs the VF back itself with teaming): switch once the guest enslaved it
-            if present and not self.check_mode and self.options["wait_for_guest"] and self.arrived_seconds is not None:
+            reads = present and not self.check_mode and self.options["wait_for_guest"] and self.reading().reads_guest
+            if reads and self.arrived_seconds is not None:
                 # just arrived: the agent reconnects after the migration (observe waits for it); the VF's netdev is
                 # about to register, watch for it as an attach does
                 self.switch_on_arrival(self.watch_after_arrival(), self.clock())
                 self.wait_enslaved(self.clock())
-            elif present and not self.check_mode and self.options["wait_for_guest"] and self.guest_agent_answers():
+            elif reads and self.guest_agent_answers():
                 self.wait_enslaved(self.clock())
             self.switch_fdb("the device was already {0}".format("attached" if present else "detached"))
         result.update(self.progress({}), after=after, present={where: after[where] is not None for where in wanted})
         result["changed"] = result["changed"] or bool(self.fdb_result and self.fdb_result["changed"])
         what = "{0} {1}".format("attaching" if present else "detaching", self.alias)
-        return guest_failover.verify_after_change(self.domain, self.options, self.check_mode, result, what=what,
-                                                  reader_factory=self.reader_factory, macs=self.pair_macs,
-                                                  expectation=None if present else self.expectation)
+        result = guest_failover.verify_after_change(self.domain, self.options, self.check_mode, result, what=what,
+                                                    reader_factory=self.reader_factory, macs=self.pair_macs,
+                                                    expectation=None if present else self.expectation,
+                                                    reading_factory=self.reading)
+        result["verify_level"] = self._reading.describe() if self._reading is not None else None
+        return result
 
     def progress(self, extra):
         """What every result carries, also a failed one: timings, actions, and what the waits saw."""
@@ -197,7 +209,7 @@ class PrimaryDevice:
 
     def attach(self, where, xml):
         flag = dict(WHERE)[where]
-        wait = where == "live" and self.options["wait_for_guest"] and self.guest_agent_answers()
+        wait = where == "live" and self.options["wait_for_guest"] and self.reading().reads_guest and self.guest_agent_answers()
         # with an FDB switch: watch for a netdev with the pair's MAC (the entry's, not the device XML's: a VF given a wrong
         # MAC is never enslaved) to appear, which is when the guest enslaves it
         arrival = guest_failover.ArrivalWatch(self.domain, self.fdb.mac if self.fdb is not None else None, lister=self.netdev_mac_lister) \
@@ -257,11 +269,11 @@ class PrimaryDevice:
         else:
             expect, allows, start = self.options.get("expect_states") or list(DEFAULT_EXPECT_STATES), None, ()
         try:
-            # short polls when the FDB switch waits on the guest: every poll interval is inbound outage
-            observed = guest_failover.observe(self.reader_factory(self.domain), expect=expect,
-                                              timeout=self.options["timeout"], interval=0.05 if self.fdb else 0.25,
-                                              domain=self.name, on_classified=self.switch_fdb_when_enslaved,
-                                              macs=self.pair_macs, allows=allows, start=start)
+            # short polls when the FDB switch waits on the guest: every poll interval is inbound outage (the interfaces
+            # level cannot tell enslavement: its switch is the ArrivalWatch's, else after the wait)
+            observed = self.reading().observe(expect, self.options["timeout"], interval=0.05 if self.fdb else 0.25,
+                                              on_classified=self.switch_fdb_when_enslaved, macs=self.pair_macs,
+                                              allows=allows, start=start)
         except LibvirtCollectionError as error:
             self.timings["waited_seconds"] = round(self.clock() - started, 3)
             self.guest_state = error.result.get("state")
@@ -283,9 +295,10 @@ class PrimaryDevice:
         # With an FDB switch, watch the guest too: it stops taking frames through the VF when it unregisters the VF's
         # netdev, which comes up to a second before QEMU reports DEVICE_REMOVED (pciehp powers the slot off after).
         watch = None
-        if self.fdb is not None and self.guest_agent_answers("the FDB entry is switched on DEVICE_REMOVED instead"):
+        if self.fdb is not None and self.reading().reads_guest \
+                and self.guest_agent_answers("the FDB entry is switched on DEVICE_REMOVED instead"):
             watch = guest_failover.ReleaseWatch(self.domain, reader_factory=self.reader_factory, lister=self.netdev_lister,
-                                                macs=self.pair_macs)
+                                                macs=self.pair_macs, level=self.reading().level, mac_lister=self.netdev_mac_lister)
         started = self.clock()
         xml_read_at = None
 

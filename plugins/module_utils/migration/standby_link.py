@@ -13,6 +13,7 @@ down again, when the VF carries the traffic and the bridge may learn the MAC as 
 from __future__ import annotations
 
 from ansible_collections.netfailover.standby.plugins.module_utils.guest import failover as guest_failover
+from ansible_collections.netfailover.standby.plugins.module_utils.guest.reading import reading_for
 from ansible_collections.netfailover.standby.plugins.module_utils.migration import dance
 from ansible_collections.netfailover.standby.plugins.module_utils.virt import devices as domain_devices
 
@@ -35,4 +36,5 @@ def set_standby_link(domain, params, check_mode, fdb_pin=None):
     # the guest is checked on this standby's failover pair only: another pair of a guest with several is in its own step
     return guest_failover.verify_after_change(domain, params, check_mode, result, expectation=expectation,
                                               what="setting the standby link {0}".format(params["state"]),
-                                              macs=[result["mac"]] if result.get("mac") else None)
+                                              macs=[result["mac"]] if result.get("mac") else None,
+                                              reading_factory=lambda: reading_for(domain, params))

@@ -90,7 +90,8 @@ def test_agent_warning_reaches_ansible(run_module, monkeypatch):
     monkeypatch.setattr("ansible_collections.netfailover.standby.plugins.module_utils.guest.agent.ping", ping)
     warned = []
     monkeypatch.setattr(basic.AnsibleModule, "warn", lambda _module, warning: warned.append(warning))
-    outcome = run_module(primary_device.main, dict(uri="test:///default", name="vm1", alias="ua-primary0", xml=PRIMARY_XML))
+    outcome = run_module(primary_device.main, dict(uri="test:///default", name="vm1", alias="ua-primary0", xml=PRIMARY_XML,
+                                                   verify_level="full"))
     assert not outcome.failed
     assert len(warned) == 1 and "The guest agent of domain vm1 does not answer" in warned[0]
 

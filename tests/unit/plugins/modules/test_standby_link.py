@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from ansible_collections.netfailover.standby.plugins.module_utils.guest import failover as guest_failover
+from ansible_collections.netfailover.standby.plugins.module_utils.guest import levels
 from ansible_collections.netfailover.standby.plugins.module_utils.guest.topology import parse_sysfs_walk
 from ansible_collections.netfailover.standby.plugins.modules import standby_link
 from ansible_collections.netfailover.standby.tests.unit.plugins.fake_libvirt import TEST_NODE_URI, FakeDomain, domain_xml, libvirt
@@ -74,6 +75,7 @@ def test_verify_states_checks_the_guest_after_the_change(run_module, monkeypatch
             return ARMED
         return read
     monkeypatch.setattr(guest_failover, "agent_reader", reader)
+    monkeypatch.setattr(levels, "enabled_commands", lambda _domain: {"guest-exec": True, "guest-exec-status": True})
     outcome = run_module(standby_link.main, dict(uri="test:///default", name="vm1", state="up", verify_states=["armed"]))
     assert not outcome.failed, outcome.result
     assert reads == [1]  # read once, after the update

@@ -115,7 +115,8 @@ def test_verify_after_change_returns_the_state():
     result = verify_after_change(NamedDomain(), {"verify_states": ["armed"], "verify_timeout": 1.0}, False,
                                  {"changed": True}, reader_factory=lambda _domain: lambda: ARMED)
     assert result["guest"]["state"] == "armed" and result["guest"]["reads"] == 1
-    assert set(result["guest"]) == {"state", "message", "failover", "pairs", "reads", "elapsed_seconds", "transitions"}
+    assert set(result["guest"]) == {"level", "state", "message", "failover", "pairs", "reads", "elapsed_seconds", "transitions"}
+    assert result["guest"]["level"] == "full"
     assert [(pair["mac"], pair["state"]) for pair in result["guest"]["pairs"]] == [("52:54:00:6c:00:01", "armed")]
 
 

@@ -44,12 +44,18 @@ class FakeEntry:
         return {"changed": False, "mac": self.mac, "check_mode": check_mode}
 
 
+def open_agent(_domain):
+    """guest-info of an agent that allows everything: the full level."""
+    return {"guest-exec": True, "guest-exec-status": True, "guest-network-get-interfaces": True}
+
+
 def run(hosts, topology=None, entries=None):
     def fdb_entry_for(mac):
         entries.append(FakeEntry(mac))
         return entries[-1]
     return preflight(hosts.source, PARAMS, opener=hosts.opener, reader_factory=lambda _domain: lambda: topology or STEADY,
-                     fdb_entry_for=fdb_entry_for if entries is not None else None, sysfs_root="/nonexistent")
+                     fdb_entry_for=fdb_entry_for if entries is not None else None, sysfs_root="/nonexistent",
+                     commands_reader=open_agent)
 
 
 @pytest.mark.parametrize("here, there, location", [(True, False, "source"), (False, True, "destination"), (False, False, "neither")])
@@ -88,7 +94,8 @@ def locked(hosts, tmp_path, check_mode=False, topology=None, warned=None, connec
                   pid=10, job_id=None, started=None, take_over=[], **owner)
     return locked_preflight(connect or (lambda: hosts.source), params, check_mode=check_mode,
                             warn=(warned if warned is not None else []).append, opener=hosts.opener,
-                            reader_factory=lambda _domain: lambda: topology or STEADY, sysfs_root="/nonexistent")
+                            reader_factory=lambda _domain: lambda: topology or STEADY, sysfs_root="/nonexistent",
+                            commands_reader=open_agent)
 
 
 def plant(tmp_path, **owner):
@@ -148,7 +155,7 @@ def test_without_a_lock_directory_no_lock_is_taken(tmp_path):
     hosts = Hosts()
     params = dict(PARAMS, lock_directory=None)
     result = locked_preflight(lambda: hosts.source, params, opener=hosts.opener, reader_factory=lambda _domain: lambda: STEADY,
-                              sysfs_root=str(tmp_path))
+                              sysfs_root=str(tmp_path), commands_reader=open_agent)
     assert result["lock_owner"] is None and result["lock"] is None and result["changed"] is False
 
 
