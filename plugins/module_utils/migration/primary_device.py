@@ -53,7 +53,7 @@ class PrimaryDevice:
     """
 
     def __init__(self, connection, domain, options, check_mode=False, clock=time.monotonic, reader_factory=None, agent_ping=None,
-                 fdb=None, netdev_lister=None, netdev_mac_lister=None, sleep=time.sleep, arrived_seconds=None):
+                 fdb=None, netdev_lister=None, netdev_mac_lister=None, sleep=time.sleep, arrived_seconds=None, reading=None):
         self.connection = connection
         self.domain = domain
         self.name = domain.name()
@@ -79,7 +79,7 @@ class PrimaryDevice:
         self.netdev_mac_lister = netdev_mac_lister  # {name: MAC} of the guest's netdevs (guest_agent.netdev_macs by default)
         self.sleep = sleep
         self.pair_macs = None  # [the device's MAC]: the failover pair whose guest state this run checks
-        self._reading = None  # the guest/reading.GuestReading of verify_level, chosen on first use
+        self._reading = reading  # the guest/reading.GuestReading of verify_level, chosen on first use when not given
         # the dance's step: what an attach waits for (present) or a detach verifies (absent); bad input fails here
         self.expectation = dance.step_expectation(options, "primary_device")
 

@@ -13,6 +13,7 @@ from ansible_collections.netfailover.standby.plugins.module_utils.host.bridge_fd
 from ansible_collections.netfailover.standby.plugins.module_utils.guest.topology import parse_sysfs_walk
 from ansible_collections.netfailover.standby.plugins.module_utils.virt.connection import LibvirtCollectionError
 from ansible_collections.netfailover.standby.plugins.module_utils.migration.primary_device import PrimaryDevice
+from ansible_collections.netfailover.standby.plugins.module_utils.guest.reading import GuestReading
 from ansible_collections.netfailover.standby.tests.unit.plugins.module_utils.host.test_bridge_fdb import (
     BRIDGE,
     IP,
@@ -584,3 +585,41 @@ def test_on_arrival_a_vf_already_registered_leaves_the_switch_to_the_full_reads(
     assert log.events[:2] == ["no answer", "macs"] and log.events.count("macs") == 1
     assert log.events.index(replace) > log.events.index("read")
     assert result["actions"][-1].endswith("(the guest enslaved ua-primary0)")
+
+
+# --- verification levels below full ----------------------------------------------------------------------------
+
+
+def level_run(domain, opts, log, reading, connection=None, mac_lister=no_listing):
+    entry = FdbEntry(log.run_command, MAC, "pf0", "present", flavour="static", sticky=True, bridge=BRIDGE, ip=IP)
+    device = PrimaryDevice(connection or FakeConnection([domain]), domain, opts, reader_factory=log.factory,
+                           agent_ping=lambda _domain: True, fdb=entry, netdev_lister=log.lister, netdev_mac_lister=mac_lister,
+                           sleep=lambda _seconds: None, reading=reading)
+    return device.run()
+
+
+def test_at_the_none_level_the_guest_is_not_read_and_the_entry_moves_on_device_removed():
+    domain = FakeDomain()
+    connection = FakeConnection([domain])
+    removal_by_event(domain, connection)
+    log = SwitchLog(Guest("armed"), Bridge(LEARNED))
+    reading = GuestReading(domain, "none", "asked for", reader_factory=log.factory)
+    result = level_run(domain, options(state="absent", step="primary_detach"), log, reading, connection=connection)
+    assert "read" not in log.events and "names" not in log.events
+    assert result["fdb"]["changed"] is True and result["actions"][-1].endswith("(ua-primary0 is gone)")
+    assert result["guest"]["level"] == "none" and "not verified" in result["guest"]["message"]
+    assert result["verify_level"] == {"level": "none", "why": "asked for"}
+
+
+def test_at_the_interfaces_level_an_attach_switches_on_the_vfs_netdev_and_verifies_by_count():
+    domain = FakeDomain(live=domain_xml(link="up", primary=False))  # the standby link is up: armed, by the host's word
+    log = SwitchLog(Guest("armed"), Bridge(LEARNED))
+    arrivals = Arrivals(log, after=2)
+    listing = [{"name": "eth0", "hardware-address": MAC}, {"name": "eth1", "hardware-address": MAC},
+               {"name": "eth2", "hardware-address": MAC}]
+    reading = GuestReading(domain, "interfaces", "asked for", reader_factory=log.factory, interfaces_lister=lambda _d: listing)
+    result = level_run(domain, options(verify_states=["armed"]), log, reading, mac_lister=arrivals)
+    assert "read" not in log.events  # no sysfs walk at this level
+    assert log.events[-1] == "fdb replace {0} dev pf0 master static sticky".format(MAC)
+    assert result["guest_state"] == "armed" and result["guest"]["level"] == "interfaces"
+    assert "cannot tell" in result["guest"]["message"]
