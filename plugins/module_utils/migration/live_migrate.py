@@ -230,7 +230,8 @@ class LiveMigration:
         def on_poll(elapsed, job_type=None):
             nonlocal last_return_check
             if self.fdb_result is None:
-                if watch.released():
+                # the none level reads no guest: the migration's start is when QEMU unplugs the VF
+                if level == "none" or watch.released():
                     self.released_seconds = round(elapsed, 3)
                     try:
                         self.fdb_result = self.fdb.run()

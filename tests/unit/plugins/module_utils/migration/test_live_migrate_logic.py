@@ -326,6 +326,26 @@ def test_teaming_switches_the_fdb_entry_when_the_guest_releases_the_vf_during_th
     assert result["location"] == "destination"
 
 
+def test_at_the_none_level_teaming_switches_the_fdb_entry_as_the_migration_starts_without_reading_the_guest():
+    hosts = Hosts()
+    hosts.source_domain.migrate_result = slow_move(hosts, 0.3)
+    bridge = Bridge(LEARNED)
+    entry = FdbEntry(bridge, MAC, "pf0", "present", flavour="static", sticky=True, bridge=BRIDGE, ip=IP)
+    never = NeverRead()
+    result = LiveMigration(hosts.source, options(verify_level="none"), opener=hosts.opener, reader_factory=never.factory,
+                           fdb=entry, netdev_lister=never.lister).run()
+    assert result["fdb"]["changed"] is True and result["released_seconds"] is not None
+    assert result["release_watch"]["checks"] == 0 and result["release_watch"]["primary"] is None
+
+
+class NeverRead:
+    def factory(self, _domain):
+        return lambda: pytest.fail("the guest must not be read")
+
+    def lister(self, _domain):
+        pytest.fail("the guest must not be listed")
+
+
 def test_a_guest_that_never_released_the_vf_is_noted_not_failed():
     hosts = Hosts()
     hosts.source_domain.migrate_result = slow_move(hosts, 0.3)
