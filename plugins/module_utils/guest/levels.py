@@ -31,12 +31,34 @@ def enabled_commands(domain):
     return {c.get('name'): bool(c.get('enabled')) for c in info.get('supported_commands') or () if c.get('name')}
 
 
-def blocked(level, commands):
-    """The commands ``level`` needs that the agent does not offer or has disabled."""
+WINDOWS_NOTE = ("a Windows guest: the full level's sysfs walk needs Linux, so it is verified at the interfaces level; "
+                "its failover needs virtio-win's netkvm with the failover protocol driver bound to the VF (virtio-win "
+                "0.1.189 or later)")
+
+
+def guest_os(domain, commands):
+    """The agent's guest-get-osinfo (id, name, version, kernel-release, ...), {} when the agent does not offer it."""
+    if not commands.get('guest-get-osinfo'):
+        return {}
+    try:
+        return guest_agent.agent_command(domain, 'guest-get-osinfo', domain_name=domain.name()) or {}
+    except LibvirtCollectionError:
+        return {}
+
+
+def is_windows(osinfo):
+    return (osinfo or {}).get('id') == 'mswindows'
+
+
+def blocked(level, commands, osinfo=None):
+    """The commands ``level`` needs that the agent does not offer or has disabled (for a Windows guest, the full level
+    is never possible: its walk is a POSIX shell script)."""
+    if level == 'full' and is_windows(osinfo):
+        return ['a POSIX shell (Windows guest)']
     return [name for name in NEEDS[level] if not commands.get(name)]
 
 
-def choose(requested, commands, has_agent_channel=True, domain='DOMAIN'):
+def choose(requested, commands, has_agent_channel=True, domain='DOMAIN', osinfo=None):
     """(level, why). ``commands``: enabled_commands(), or None when the agent did not answer.
 
     ``auto`` takes the best level the agent allows, and ``none`` only for a domain whose definition has no agent channel:
@@ -55,11 +77,12 @@ def choose(requested, commands, has_agent_channel=True, domain='DOMAIN'):
             'without reading the guest. Nothing was changed.')
     if requested == 'auto':
         for level in LEVELS:
-            if not blocked(level, commands):
-                return level, ('the agent allows ' + ', '.join(NEEDS[level])) if NEEDS[level] else 'the agent allows no reads'
-    missing = blocked(requested, commands)
+            if not blocked(level, commands, osinfo):
+                why = ('the agent allows ' + ', '.join(NEEDS[level])) if NEEDS[level] else 'the agent allows no reads'
+                return level, (WINDOWS_NOTE + '; ' + why) if is_windows(osinfo) else why
+    missing = blocked(requested, commands, osinfo)
     if missing:
-        lower = next((level for level in LEVELS[LEVELS.index(requested) + 1:] if not blocked(level, commands)), 'none')
+        lower = next((level for level in LEVELS[LEVELS.index(requested) + 1:] if not blocked(level, commands, osinfo)), 'none')
         raise LibvirtCollectionError(
             f"The guest agent of {domain} does not allow {', '.join(missing)}, which the {requested} level needs. Allow it in "
             f"the guest (qemu-ga --allow-rpcs / --block-rpcs, or /etc/sysconfig/qemu-ga), or set verify_level: {lower} "

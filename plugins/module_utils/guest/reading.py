@@ -91,7 +91,7 @@ def reading_for(domain, params, reader_factory=None, commands_reader=None):
                                 reader_factory=reader_factory)
         return GuestReading(domain, "none", "auto: the definition has no guest agent channel ({0})".format(levels.AGENT_CHANNEL),
                             reader_factory=reader_factory)
-    level, why = levels.choose("auto", commands, domain=domain.name())
+    level, why = levels.choose("auto", commands, domain=domain.name(), osinfo=levels.guest_os(domain, commands))
     return GuestReading(domain, level, "auto: " + why, reader_factory=reader_factory)
 
 
@@ -105,4 +105,5 @@ def check_level(domain, requested, commands_reader=None):
     except LibvirtCollectionError:
         commands = None
     channel = has_agent_channel(live_root(domain)) if commands is None else True
-    return levels.choose(requested, commands, has_agent_channel=channel, domain=domain.name())
+    osinfo = levels.guest_os(domain, commands) if commands else {}
+    return levels.choose(requested, commands, has_agent_channel=channel, domain=domain.name(), osinfo=osinfo)

@@ -35,3 +35,20 @@ def test_the_level_chosen(requested, commands, channel, level):
 def test_a_level_the_agent_does_not_allow_is_refused_with_what_to_change(requested, commands, message):
     with pytest.raises(LibvirtCollectionError, match=message):
         levels.choose(requested, commands, domain="vm1")
+
+
+WINDOWS = {"id": "mswindows", "name": "Microsoft Windows", "version-id": "2022"}
+
+
+def test_a_windows_guest_is_verified_at_the_interfaces_level_and_told_what_it_needs():
+    level, why = levels.choose("auto", OPEN, domain="win1", osinfo=WINDOWS)
+    assert level == "interfaces" and "netkvm with the failover protocol driver" in why
+    with pytest.raises(LibvirtCollectionError, match=r"does not allow a POSIX shell \(Windows guest\).*verify_level: interfaces"):
+        levels.choose("full", OPEN, domain="win1", osinfo=WINDOWS)
+
+
+def test_the_os_is_asked_only_of_an_agent_that_offers_it():
+    class Domain:
+        def name(self):
+            return "vm1"
+    assert levels.guest_os(Domain(), {"guest-get-osinfo": False}) == {}
