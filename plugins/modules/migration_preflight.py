@@ -211,6 +211,12 @@ guest:
   description: The guest check (level, state, message, pairs, reads); null when the domain is not here or has no pair.
   returned: side is source
   type: dict
+guest_os:
+  description: The guest's OS as its agent's C(guest-get-osinfo) names it (C(id), C(name), C(version), C(kernel-release));
+    empty when the agent does not offer it; null when the domain is not here or has no pair.
+  returned: side is source
+  type: dict
+  sample: {"id": "debian", "name": "Debian GNU/Linux", "kernel-release": "6.1.0-28-cloud-amd64"}
 verify_level:
   description: The verification level for the migration's steps (C(level), one of full, interfaces, none) and why
     (C(why)); null when the domain is not here or has no pair.

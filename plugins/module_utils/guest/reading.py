@@ -96,14 +96,16 @@ def reading_for(domain, params, reader_factory=None, commands_reader=None):
 
 
 def check_level(domain, requested, commands_reader=None):
-    """(level, why) for a migration's preflight: ``auto`` resolved, an explicit level checked against what the agent
-    allows (refused, with what to change, when it does not allow it or does not answer). Never changes anything."""
+    """{level, why, os} for a migration's preflight: ``auto`` resolved, an explicit level checked against what the agent
+    allows (refused, with what to change, when it does not allow it or does not answer), and the guest's OS as its
+    agent names it (guest-get-osinfo; {} when it does not). Never changes anything."""
     if requested == "none":
-        return "none", "asked for: the guest is not read (the seed's blind dance)"
+        return {"level": "none", "why": "asked for: the guest is not read (the seed's blind dance)", "os": {}}
     try:
         commands = (commands_reader or levels.enabled_commands)(domain)
     except LibvirtCollectionError:
         commands = None
     channel = has_agent_channel(live_root(domain)) if commands is None else True
     osinfo = levels.guest_os(domain, commands) if commands else {}
-    return levels.choose(requested, commands, has_agent_channel=channel, domain=domain.name(), osinfo=osinfo)
+    level, why = levels.choose(requested, commands, has_agent_channel=channel, domain=domain.name(), osinfo=osinfo)
+    return {"level": level, "why": why, "os": osinfo}

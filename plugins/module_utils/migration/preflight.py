@@ -59,7 +59,7 @@ def preflight(source, params, opener=None, reader_factory=None, fdb_entry_for=No
     finally:
         destination.close()
     result = {"changed": False, "name": name, "location": location, "running_on_source": None, "pairs": [], "vfs": [],
-              "guest": None, "fdb": None, "verify_level": None}
+              "guest": None, "fdb": None, "verify_level": None, "guest_os": None}
     if location != "source":
         result["running_on_source"] = running_domains(source) if location == "neither" else None
         return result
@@ -68,10 +68,11 @@ def preflight(source, params, opener=None, reader_factory=None, fdb_entry_for=No
     if not result["pairs"]:
         return result  # the role refuses a VM without a pair, with what to configure
     # the verification level of the whole migration: auto resolved, an explicit one checked against what the agent allows
-    level, why = check_level(domain, params.get("verify_level") or "auto", commands_reader=commands_reader)
-    result["verify_level"] = {"level": level, "why": why}
+    checked = check_level(domain, params.get("verify_level") or "auto", commands_reader=commands_reader)
+    result["verify_level"] = {"level": checked["level"], "why": checked["why"]}
+    result["guest_os"] = checked["os"]
     first = dance.step_expectation({"step": dance.DANCES["manual"][0].name}, phase="before")
-    reading = GuestReading(domain, level, why, reader_factory=reader_factory)
+    reading = GuestReading(domain, checked["level"], checked["why"], reader_factory=reader_factory)
     observation = reading.observe(list(first.states), params["verify_timeout"])
     result["guest"] = guest_failover.guest_summary(observation)
     if fdb_entry_for is not None:

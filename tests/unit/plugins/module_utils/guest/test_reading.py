@@ -42,12 +42,13 @@ def test_reading_for(params, commands, extra, level):
 
 def test_check_level_refuses_what_the_agent_does_not_allow():
     domain = FakeDomain(live=domain_xml(extra=CHANNEL))
-    assert gr.check_level(domain, "auto", commands_reader=lambda _d: NO_EXEC)[0] == "interfaces"
+    assert gr.check_level(domain, "auto", commands_reader=lambda _d: NO_EXEC)["level"] == "interfaces"
     with pytest.raises(LibvirtCollectionError, match="does not allow guest-exec, which the full level needs"):
         gr.check_level(domain, "full", commands_reader=lambda _d: NO_EXEC)
     with pytest.raises(LibvirtCollectionError, match="does not answer, so the guest cannot be verified at the auto level"):
         gr.check_level(domain, "auto", commands_reader=silent)
-    assert gr.check_level(domain, "none", commands_reader=never)[0] == "none"
+    assert gr.check_level(domain, "none", commands_reader=never) == {
+        "level": "none", "why": "asked for: the guest is not read (the seed's blind dance)", "os": {}}
 
 
 def test_the_none_level_reads_nothing_and_says_so():
