@@ -223,8 +223,9 @@ def rename_refused(version, systemctl_lines):
 
 
 def _first_int(lines, prefix=''):
+    """The first number of 2 to 4 digits after ``prefix`` (a regular expression) in lines (a systemd version)."""
     for line in lines or ():
-        match = re.search(re.escape(prefix) + r'(\d{2,4})\b', line)
+        match = re.search(prefix + r'(\d{2,4})\b', line)
         if match:
             return int(match.group(1))
     return None
@@ -285,7 +286,7 @@ class _Guest:  # pylint: disable=too-many-instance-attributes
         self.kernel = (self.facts.get('kernel') or [''])[0] or None
         self.cmdline = (self.facts.get('cmdline') or [''])[0]
         self.have = set(self.facts.get('have', ()))
-        self.udev_version = _first_int(self.cmds.get('udevadm'))
+        self.udev_version = _first_int(self.cmds.get('udevadm')[:1] if self.cmds.get('udevadm') else None, '^')
         self.systemd_version = _first_int(self.cmds.get('systemctl'), 'systemd ')
         comms = {p['comm'] for p in self.procs}
         self.udev_running = bool(comms & {'systemd-udevd', 'udevd'})
@@ -336,10 +337,6 @@ def _finding(fid, netdev, what, fix, snippet=''):
 
 
 # ---- snippets, one per tool ----------------------------------------------------------------------
-
-def _vf_hint(pair):
-    return (f' ({pair["primary_driver"]} VFs)' if pair.get('primary_driver') else '')
-
 
 def snippet_networkmanager(pair):
     specs = [f'interface-name:{pair["standby"]}'] if pair['standby'] else []
@@ -454,7 +451,8 @@ def _check_networkd(guest, pair, slaves, mac_hits):
     files = [(path, netconfig.networkd_file(lines), _is_cloud_init_file(path, lines))
              for path, lines in guest.networkd_files('.network')]
     for path, entry, _ci in files:
-        if netconfig.networkd_matches_by_mac(entry, pair['mac']) and not entry['unmanaged'] and not _from_netplan(path):
+        if (netconfig.networkd_matches_by_mac(entry, pair['mac']) and not entry['unmanaged'] and not _from_netplan(path)
+                and any(netconfig.networkd_matches(entry, nd) is not False for nd in slaves)):
             mac_hits.append((path, f'[Match] MACAddress={pair["mac"]}', 'systemd-networkd'))
     if not guest.networkd_running:
         return found
@@ -468,7 +466,7 @@ def _check_networkd(guest, pair, slaves, mac_hits):
         if hit is None or (hit[1] is not None and hit[1]['unmanaged']):
             continue
         path, entry, cloud_init = hit
-        if _from_netplan(path) or (entry is not None and netconfig.networkd_matches_by_mac(entry, pair['mac'])):
+        if _from_netplan(path) or any(hit_path == path for hit_path, _how, _tool in mac_hits):
             continue  # reported as netplan's, or as config_matches_by_mac
         how = []
         if entry is not None:
@@ -500,12 +498,14 @@ def _check_netplan(guest, pair, slaves, mac_hits):
     for path, lines in guest.under('/etc/netplan/', '/run/netplan/', '/lib/netplan/', suffix='.yaml'):
         cloud_init = _is_cloud_init_file(path, lines)
         for entry in netconfig.netplan_ethernets(netconfig.read_yaml(lines)):
-            by_mac = str(entry['match'].get('macaddress', '')).lower() == pair['mac'] and 'driver' not in entry['match']
-            if by_mac:
+            by_mac = str(entry['match'].get('macaddress', '')).lower() == pair['mac']
+            if by_mac and any(netconfig.netplan_matches(entry, nd) for nd in slaves):
                 mac_hits.append((path, f"netplan ethernets.{entry['id']} match: macaddress: {pair['mac']}"
                                  + (f" set-name: {entry['set_name']}" if entry['set_name'] else ''),
                                  'cloud-init' if cloud_init else 'netplan'))
                 continue
+            if by_mac:
+                continue  # the master alone (match: name or driver beside the MAC)
             for nd in slaves:
                 if not netconfig.netplan_matches(entry, nd):
                     continue
@@ -564,8 +564,7 @@ def _mac_findings(pair, mac_hits):
             fix, snippet = (f"bind the connection to interface-name={pair['master']} instead of the MAC, and make the slaves "
                             'unmanaged'), snippet_networkmanager(pair)
         elif tool == 'netplan':
-            fix, snippet = (f"match the failover master by name ({pair['master']}) instead of macaddress, or add "
-                            'driver: net_failover to the match'), snippet_netplan(pair)
+            fix, snippet = f"match the failover master by name ({pair['master']}) instead of macaddress", snippet_netplan(pair)
         else:
             fix, snippet = f"name the device ({pair['master']}) instead of the MAC", snippet_ifcfg(pair)
         found.append(_finding('config_matches_by_mac', pair['master'], (
@@ -645,6 +644,8 @@ def _check_mtu(pair, master, slaves):
 
 def _check_names(guest, pair, slaves, unchecked):
     if guest.udev_version is None:
+        if guest.cmds.get('udevadm'):  # eudev (3.x) or another udev that never took systemd's rename refusal
+            return []
         if guest.udev_running:
             unchecked.append({'check': 'names_unstable_after_replug',
                               'why': 'systemd-udevd runs but neither udevadm nor systemctl tells its version'})

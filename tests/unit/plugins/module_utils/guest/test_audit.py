@@ -154,6 +154,15 @@ def test_udev_names_finding_explains_the_refused_rename():
     assert 'ens10' in finding['fix'] and '254' in finding['fix']
 
 
+@pytest.mark.parametrize('udevadm, unchecked', [('3.2.14', []), (None, ['names_unstable_after_replug'])])
+def test_udev_names_with_eudev_or_an_unknown_udev(udevadm, unchecked):
+    text = audit_text('udev_names__debian12_systemd252.txt')
+    text = re.sub(r'@cmd systemctl\n(\|.*\n)*', '', text)
+    text = text.replace('@cmd udevadm\n|252\n', f'@cmd udevadm\n|{udevadm}\n' if udevadm else '=missing udevadm\n')
+    result = ga.audit_findings(text, topology('steady__udev_names.txt'))
+    assert result['findings'] == [] and [u['check'] for u in result['unchecked']] == unchecked
+
+
 def test_udev_names_after_a_replug_that_kept_the_kernel_name():
     topo = topology('steady__udev_names.txt', rename={'ens11': 'eth0'})
     result = ga.audit_findings(audit_text('udev_names__debian12_systemd252.txt'), topo)
@@ -237,6 +246,19 @@ def test_cloud_init_by_mac_gives_a_cloud_init_fix():
     assert finding['what'].startswith('/etc/netplan/50-cloud-init.yaml: netplan ethernets.ens10 match: macaddress')
     assert 'cloud-init' in finding['fix'] and 'network: {config: disabled}' in finding['snippet']
     assert 'match:\n        name: ens10\n' in finding['snippet']
+
+
+def test_a_mac_match_narrowed_by_name_catches_the_master_only():
+    text = audit_text('cloud_init__netplan_matches_mac.txt').replace(
+        "|                macaddress: '52:54:00:00:12:53'\n", "|                macaddress: '52:54:00:00:12:53'\n|                name: ens10\n")
+    assert ga.audit_findings(text, topology('steady__udev_names.txt'))['findings'] == []
+    networkd = audit_text('networkd__matches_the_shared_mac.txt').replace('|MACAddress=52:54:00:00:12:53\n',
+                                                                          '|MACAddress=52:54:00:00:12:53\n|Name=eth0\n')
+    # networkd's own state still says the file configures the slaves: that is reported
+    assert ids(ga.audit_findings(networkd, topology('steady__eth_names.txt'))) == [
+        ('address_on_slave', 'eth2'), ('slave_managed_by_networkd', 'eth1'), ('slave_managed_by_networkd', 'eth2')]
+    networkd = re.sub(r'@file /run/systemd/netif/links/\d\n(\|.*\n)*', '', networkd)
+    assert ids(ga.audit_findings(networkd, topology('steady__eth_names.txt'))) == [('address_on_slave', 'eth2')]
 
 
 def test_cloud_init_rendered_ifupdown_stanza_on_the_vf():
