@@ -22,10 +22,12 @@ import re
 from ansible_collections.netfailover.standby.plugins.module_utils.guest import netconfig
 from ansible_collections.netfailover.standby.plugins.module_utils.guest.state import GuestState, classify_pairs
 
-# Files are read under $NETFAILOVER_AUDIT_ROOT (default: /), so that tests run the script against a fake root.
+# Files are read under $NETFAILOVER_AUDIT_ROOT (default: /), so that tests run the script against a fake root; only the
+# live root adds the sbin directories to PATH (guest-exec's PATH may lack them).
 AUDIT_SCRIPT = r'''
 root=${NETFAILOVER_AUDIT_ROOT:-}
 max=${NETFAILOVER_AUDIT_MAX_LINES:-200}
+[ -n "$root" ] || PATH=${PATH:-/usr/bin:/bin}:/usr/sbin:/sbin:/usr/bin:/bin
 have() { command -v "$1" >/dev/null 2>&1; }
 body() {
   _n=0
@@ -784,6 +786,7 @@ def audit_findings(audit_text, topology, macs=None, severities=None):
             'kernel': guest.kernel, 'systemd_version': guest.systemd_version, 'udev_version': guest.udev_version,
             'net_failover': guest.net_failover, 'networkmanager': guest.nm_running, 'networkd': guest.networkd_running,
             'net_ifnames': not guest.ifnames_off,
+            'biosdevname': next((w.split('=', 1)[1] for w in guest.cmdline.split() if w.startswith('biosdevname=')), None),
             'dhcp_clients': [{'pid': p['pid'], 'command': ' '.join(p['argv']) or p['comm']} for p in guest.procs
                              if p['comm'].startswith(_DHCP_CLIENTS)],
         },

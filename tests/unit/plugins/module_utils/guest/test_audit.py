@@ -128,6 +128,7 @@ def test_networkmanager_without_nmcli_is_judged_from_its_configuration():
 
 def test_networkd_by_mac_is_one_finding_for_the_file_with_a_name_match_snippet():
     result = ga.audit_findings(audit_text('networkd__matches_the_shared_mac.txt'), topology('steady__eth_names.txt'))
+    assert result['guest']['biosdevname'] == '0' and result['guest']['net_ifnames'] is False
     finding = _finding(result, 'config_matches_by_mac')
     assert finding['what'].startswith('/etc/systemd/network/10-uplink.network: [Match] MACAddress=52:54:00:00:12:53')
     assert 'eth1' in finding['what'] and 'eth2' in finding['what']
@@ -409,6 +410,7 @@ def test_script_over_a_fake_root(tmp_path, shell):
     assert {f['id'] for f in result['findings']} >= {'dhcp_client_on_slave', 'slave_managed_by_networkmanager',
                                                      'slave_configured_by_ifupdown', 'config_matches_by_mac'}
     assert result['guest']['net_failover'] == 'loaded' and result['guest']['net_ifnames'] is False
+    assert result['guest']['biosdevname'] is None
 
 
 def test_script_bounds_lines(tmp_path):
