@@ -1,0 +1,125 @@
+# Copyright (c) 2026 netfailover.standby contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Verification levels (issue 16): a guest whose agent blocks guest-exec migrates at the interfaces level, both ways;
+an explicit full level is refused for it before anything changes; the none level migrates the lab's guest unread.
+
+vm1 is defined again on hv1 with the guest kernel parameter nflab.ga_block=guest-exec,guest-exec-status (the lab
+guest's init starts qemu-ga with --block-rpcs, as RHEL's packaged agent does), and at the end booted again from its
+original definition, steady, so that the next test file finds the lab as lab-up left it.
+"""
+
+import json
+import time
+
+import pytest
+
+GUEST = "vm1"
+BLOCKED = "guest-exec,guest-exec-status"
+BOOT_TIMEOUT = 300  # a TCG boot on a busy machine
+MIGRATE = {"vm": GUEST, "migrate_pf": "pf0"}
+
+
+def connect(lab, hv):
+    import libvirt  # pylint: disable=import-outside-toplevel
+    return libvirt.open(lab.facts["uris"][hv])
+
+
+def agent(lab, hv, command):
+    """One guest agent command through virsh on the hypervisor (what an operator would type); its 'return'."""
+    result = lab.command(hv, "virsh", "qemu-agent-command", GUEST, json.dumps({"execute": command}))
+    return json.loads(result["stdout"])["return"]
+
+
+def boot(lab, definition):
+    """vm1 from ``definition`` on hv1, wherever it ran; waits (bounded) until its agent lists the pair's 3 netdevs."""
+    import libvirt  # pylint: disable=import-outside-toplevel
+    for hv in lab.facts["uris"]:
+        connection = connect(lab, hv)
+        try:
+            try:
+                domain = connection.lookupByName(GUEST)
+            except libvirt.libvirtError:
+                continue
+            if domain.isActive():
+                domain.destroy()
+            if domain.isPersistent():
+                domain.undefine()
+        finally:
+            connection.close()
+    connection = connect(lab, "hv1")
+    try:
+        connection.defineXML(definition).create()
+    finally:
+        connection.close()
+    deadline = time.monotonic() + BOOT_TIMEOUT
+    while True:
+        try:
+            interfaces = agent(lab, "hv1", "guest-network-get-interfaces")
+            if sum(1 for i in interfaces if i.get("hardware-address") == "52:54:00:6c:00:01") == 3:
+                return
+        except AssertionError:
+            pass  # the agent is not up yet
+        assert time.monotonic() < deadline, "vm1 never listed its three netdevs"
+        time.sleep(2)
+
+
+@pytest.fixture(scope="module")
+def original(lab):
+    assert lab.hypervisor_running(GUEST) == "hv1", "the lab promises vm1 on hv1"
+    connection = connect(lab, "hv1")
+    try:
+        xml = connection.lookupByName(GUEST).XMLDesc(2)  # VIR_DOMAIN_XML_INACTIVE
+    finally:
+        connection.close()
+    yield xml
+    boot(lab, xml)
+    assert lab.failover("hv1", GUEST, expect=["steady"], timeout=BOOT_TIMEOUT).get("state") == "steady"
+
+
+@pytest.fixture(scope="module")
+def hardened(lab, original):
+    """vm1 booted with an agent that blocks guest-exec."""
+    assert "<cmdline>" in original
+    boot(lab, original.replace("</cmdline>", " nflab.ga_block={0}</cmdline>".format(BLOCKED), 1))
+    enabled = {c["name"]: c["enabled"] for c in agent(lab, "hv1", "guest-info")["supported_commands"]}
+    assert enabled["guest-exec"] is False and enabled["guest-network-get-interfaces"] is True
+    return True
+
+
+def levels_of(report):
+    """The level each step's own guest check read at (the steps that check the guest)."""
+    return {step["step"]: step["verify_level"] for step in report["steps"] if step.get("verify_level")}
+
+
+def test_an_explicit_full_level_is_refused_for_a_hardened_agent_and_nothing_changes(lab, hardened, tmp_path):
+    before = connect(lab, "hv1").lookupByName(GUEST).XMLDesc(0)
+    run = lab.playbook("migrate.yml", dict(MIGRATE, source="hv1", destination="hv2", migrate_verify_level="full"), tmp_path)
+    assert run.rc != 0 and run.report["outcome"] == "refused", run.output[-3000:]
+    assert "does not allow guest-exec, which the full level needs" in run.report["message"]
+    assert "verify_level: interfaces" in run.report["message"]
+    assert lab.hypervisor_running(GUEST) == "hv1" and connect(lab, "hv1").lookupByName(GUEST).XMLDesc(0) == before
+
+
+@pytest.mark.parametrize("source, destination", [("hv1", "hv2"), ("hv2", "hv1")])
+def test_a_hardened_guest_migrates_at_the_interfaces_level(lab, hardened, source, destination, tmp_path):
+    handle = lab.start_probe(GUEST)
+    run = lab.playbook("migrate.yml", dict(MIGRATE, source=source, destination=destination), tmp_path)
+    probe = handle.stop()
+    assert run.rc == 0 and run.report["outcome"] == "migrated", run.output[-4000:]
+    assert run.report["verify_level"]["level"] == "interfaces", run.report["verify_level"]
+    assert "guest-network-get-interfaces" in run.report["verify_level"]["why"]
+    assert set(levels_of(run.report).values()) == {"interfaces"}, levels_of(run.report)
+    assert lab.hypervisor_running(GUEST) == destination
+    assert probe["received"] > 0 and probe["longest_gap_ms"] < 5000, probe  # reachable through the move
+
+
+def test_the_none_level_migrates_without_reading_the_guest_and_says_so(lab, original, tmp_path):
+    boot(lab, original)
+    run = lab.playbook("migrate.yml", dict(MIGRATE, source="hv1", destination="hv2", migrate_verify_level="none"), tmp_path)
+    assert run.rc == 0 and run.report["outcome"] == "migrated", run.output[-4000:]
+    assert run.report["verify_level"]["level"] == "none"
+    assert set(levels_of(run.report).values()) == {"none"}
+    assert lab.hypervisor_running(GUEST) == "hv2"
+    # the guest, read now, is where the blind dance should have left it
+    assert lab.failover("hv2", GUEST, expect=["steady"], timeout=60).get("state") == "steady"
