@@ -121,8 +121,8 @@ def test_networkmanager_without_nmcli_is_judged_from_its_configuration():
     assert ids(result) == [('address_on_slave', 'ens11'), ('slave_managed_by_networkmanager', 'ens10nsby'),
                            ('slave_managed_by_networkmanager', 'ens11')]
     assert [u['check'] for u in result['unchecked']] == ['slave_managed_by_networkmanager']
-    fixed = text.replace('=end yes', '@file /etc/NetworkManager/conf.d/90-netfailover-slaves.conf\n|[keyfile]\n'
-                                      '|unmanaged-devices=interface-name:ens10nsby;driver:iavf\n=end yes')
+    conf = '@file /etc/NetworkManager/conf.d/90-netfailover-slaves.conf\n|[keyfile]\n|unmanaged-devices=interface-name:ens10nsby;driver:iavf\n'
+    fixed = text.replace('=end yes', conf + '=end yes')
     assert ids(ga.audit_findings(fixed, topology('steady__udev_names.txt'))) == [('address_on_slave', 'ens11')]
 
 
