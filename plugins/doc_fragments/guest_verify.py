@@ -36,7 +36,7 @@ options:
         VF) and takes the standby's link state and whether the VF is attached from the live definition. It cannot tell
         V(armed) from V(primary_no_carrier) and V(primary_not_enslaved) (or V(steady) from V(both_down)), and names what it
         cannot tell in its message. A count that the host's own facts rule out is a failed check.
-      - V(none) does not read the guest (the seed's blind dance): the checks are skipped and say so, and the FDB entry is
+      - V(none) does not read the guest (the seed's blind dance); the checks are skipped and say so, and the FDB entry is
         moved on libvirt's events (C(DEVICE_REMOVED), the end of an attach) instead of the guest's.
       - V(auto) asks the agent (C(guest-info)) which of them it allows and takes the best; a domain without a guest agent
         channel in its definition gets V(none), an agent that does not answer yet gets V(full) (whose reads wait for it).

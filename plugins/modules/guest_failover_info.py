@@ -68,7 +68,7 @@ options:
   verify_level:
     description:
       - How much of the guest to read. V(full) (the default) is the sysfs walk through C(guest-exec), with every return
-        value below. V(interfaces) calls only C(guest-network-get-interfaces) (for agents that block C(guest-exec)): it
+        value below. V(interfaces) calls only C(guest-network-get-interfaces) (for agents that block C(guest-exec)); it
         returns RV(level), RV(state), RV(message), and RV(pairs) with each pair's C(netdevs), C(possible_states) and what
         it C(cannot_tell), no topology or facts. V(none) reads nothing and says so (the migrate role's level for a guest
         without an agent). V(auto) takes the best level the agent allows (its C(guest-info)).
