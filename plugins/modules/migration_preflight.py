@@ -21,6 +21,11 @@ description:
     migration dance (steady or armed, read through the QEMU guest agent), that the destination's libvirt answers at
     O(destination_uri) from here, and, with O(fdb_port), that the port is a Linux bridge port the FDB steps can steer
     (an Open vSwitch port is refused).
+  - With O(audit) (the default) it then audits what the guest's userspace does to the failover netdevs, as
+    M(netfailover.standby.guest_readiness_info) does, and returns RV(audit). A finding of severity V(refuse) refuses
+    the migration with each such finding, its netdev and its fix (nothing is changed; the lock, when taken, is in the
+    result for its release); a finding of severity V(warn) becomes a warning. At the V(interfaces) level only
+    C(address_on_slave) is judged; at the V(none) level the audit is skipped, which RV(audit) says.
   - Once the lock is taken, the result carries RV(lock_owner) also when a check fails, so that the caller can release
     the lock (M(netfailover.standby.migration_lock) with O(netfailover.standby.migration_lock#module:state=absent) and
     RV(lock_owner.run_id)).
@@ -98,6 +103,18 @@ options:
     type: str
     choices: [auto, full, interfaces, none]
     default: auto
+  audit:
+    description:
+      - With O(side=source), audit the guest's userspace after the guest check (see RV(audit)).
+    type: bool
+    default: true
+  audit_severities:
+    description:
+      - The severity of a finding id of the audit over its default - V(warn), V(refuse) or V(ignore), as
+        O(netfailover.standby.guest_readiness_info#module:severities). Checked before the lock is taken.
+      - "For example C({names_unstable_after_replug: refuse, address_on_slave: warn})."
+    type: dict
+    default: {}
   lock_directory:
     description:
       - With O(side=source), the lock folder on the source (created, mode 0700, when missing) in which the VM's lock is
@@ -142,8 +159,10 @@ options:
     type: path
     default: /sys
 notes:
-  - Needs the QEMU guest agent in the guest (read-only guest-exec of a sysfs walk) and, with O(fdb_port), iproute2.
+  - Needs the QEMU guest agent in the guest (read-only guest-exec of a sysfs walk and of the audit's script) and, with
+    O(fdb_port), iproute2.
 seealso:
+  - module: netfailover.standby.guest_readiness_info
   - module: netfailover.standby.migration_lock
   - module: netfailover.standby.live_migrate
   - module: netfailover.standby.vf_info
@@ -223,6 +242,17 @@ verify_level:
   returned: side is source
   type: dict
   sample: {"level": "interfaces", "why": "auto: the agent allows guest-network-get-interfaces"}
+audit:
+  description:
+    - The readiness audit of the guest (C(level), C(findings), C(unchecked), C(refuse), C(message)), as
+      M(netfailover.standby.guest_readiness_info) returns them; also in the result of a refusal. Null without O(audit),
+      or when the domain is not here or has no pair.
+  returned: side is source
+  type: dict
+  sample: {"level": "full", "refuse": false, "unchecked": [], "findings": [{"id": "names_unstable_after_replug",
+           "severity": "warn", "netdev": "ens11", "mac": "52:54:00:6c:00:01", "what": "systemd-udevd 252 does not rename
+           an interface that is already up ...", "fix": "name only the failover master ens10 ...", "snippet": ""}],
+           "message": "vm1: the readiness audit (full level) found 1 problem: ..."}
 fdb:
   description: The FDB entry check on O(fdb_port) for the guest's MAC, as M(netfailover.standby.fdb_entry) reports it in check mode; null without O(fdb_port).
   returned: always
@@ -279,6 +309,7 @@ taken_over:
 
 import functools
 
+from ansible_collections.netfailover.standby.plugins.module_utils.guest.readiness import checked_severities
 from ansible_collections.netfailover.standby.plugins.module_utils.host.bridge_fdb import FdbEntry
 from ansible_collections.netfailover.standby.plugins.module_utils.migration.preflight import destination_preflight, locked_preflight
 from ansible_collections.netfailover.standby.plugins.module_utils.module import LibvirtModule
@@ -295,6 +326,8 @@ def argument_spec():
         "pci_devices": {"type": "list", "elements": "str", "default": []},
         "verify_timeout": {"type": "float", "default": 30.0},
         "verify_level": {"type": "str", "choices": ["auto", "full", "interfaces", "none"], "default": "auto"},
+        "audit": {"type": "bool", "default": True},
+        "audit_severities": {"type": "dict", "default": {}},
         "lock_directory": {"type": "path"},
         "lock_stale_after": {"type": "int", "default": 3600},
         "run_id": {"type": "str"},
@@ -317,6 +350,8 @@ def run(module):
                                           ip=ansible.get_bin_path("ip", required=True))
     if params["side"] == "destination":
         return destination_preflight(params, fdb_entry_for=fdb_entry_for, sysfs_root=params["sysfs_root"])
+    # a severity that is no severity fails before the lock is taken
+    checked_severities(params["audit_severities"], option="audit_severities")
     return locked_preflight(lambda: module.connection, params, check_mode=module.check_mode, warn=ansible.warn,
                             fdb_entry_for=fdb_entry_for, sysfs_root=params["sysfs_root"])
 

@@ -334,7 +334,8 @@ def _netdev_view(topology, name, role):
 _ROLE_LABELS = {'master': 'failover master', 'standby': 'standby', 'primary': 'VF', 'orphan': 'VF (not enslaved)'}
 
 
-def _finding(fid, netdev, what, fix, snippet=''):
+def make_finding(fid, netdev, what, fix, snippet=''):
+    """One finding of ``fid`` (an id of FINDING_IDS) with its default severity."""
     return {'id': fid, 'severity': FINDING_IDS[fid][0], 'netdev': netdev, 'what': what, 'fix': fix, 'snippet': snippet}
 
 
@@ -407,7 +408,7 @@ _TOOL_FIX = {
 
 def _config_finding(fid, pair, netdev, what):
     _tool, snippet, fix = _TOOL_FIX[fid]
-    return _finding(fid, netdev, what, fix.format(master=pair['master']), snippet(pair))
+    return make_finding(fid, netdev, what, fix.format(master=pair['master']), snippet(pair))
 
 
 # ---- the checks ----------------------------------------------------------------------------------
@@ -569,7 +570,7 @@ def _mac_findings(pair, mac_hits):
             fix, snippet = f"match the failover master by name ({pair['master']}) instead of macaddress", snippet_netplan(pair)
         else:
             fix, snippet = f"name the device ({pair['master']}) instead of the MAC", snippet_ifcfg(pair)
-        found.append(_finding('config_matches_by_mac', pair['master'], (
+        found.append(make_finding('config_matches_by_mac', pair['master'], (
             f"{path}: {how} matches all three netdevs with that MAC (the failover master {pair['master']}, the standby "
             f"{pair['standby']} and the VF{' ' + pair['primary'] if pair['primary'] else ''}), not only the master"), fix, snippet))
     return found
@@ -608,7 +609,7 @@ def _check_dhcp(guest, pair, slaves, topology, unchecked):
         for nd in slaves:
             if nd['name'] in targets:
                 cmd = ' '.join(proc['argv'])
-                found.append(_finding('dhcp_client_on_slave', nd['name'], (
+                found.append(make_finding('dhcp_client_on_slave', nd['name'], (
                     f"{proc['comm']} (pid {proc['pid']}: {cmd}) serves the {nd['role']} {nd['name']}"
                     + (' (it names no interface, so it serves every one)' if every else '')),
                     f"stop that client and run the DHCP client on the failover master {pair['master']} only"
@@ -624,7 +625,7 @@ def _check_addresses(guest, pair, slaves):
     for nd in slaves:
         addresses = guest.addresses.get(nd['name']) or []
         if addresses:
-            found.append(_finding('address_on_slave', nd['name'], (
+            found.append(make_finding('address_on_slave', nd['name'], (
                 f"the {nd['role']} {nd['name']} has the address{'es' if len(addresses) > 1 else ''} {', '.join(addresses)}; "
                 f"only the failover master {pair['master']} may carry addresses"),
                 f"remove the address from {nd['name']} and put it on {pair['master']}; the other findings name what set it",
@@ -636,7 +637,7 @@ def _check_mtu(pair, master, slaves):
     found = []
     for nd in slaves:
         if nd['mtu'] and master['mtu'] and nd['mtu'] != master['mtu']:
-            found.append(_finding('mtu_mismatch', nd['name'], (
+            found.append(make_finding('mtu_mismatch', nd['name'], (
                 f"the {nd['role']} {nd['name']} has MTU {nd['mtu']}, the failover master {master['name']} has {master['mtu']}"),
                 f"set the MTU on the failover master only (net_failover passes it to both slaves) and remove any MTU setting "
                 f"of {nd['name']} from the guest's network configuration",
@@ -669,7 +670,7 @@ def _check_names(guest, pair, slaves, unchecked):
             seen = f"the VF {nd['name']} kept its kernel name although udev wants {wanted}: the rename was already refused"
         else:
             seen = f"the VF {nd['name']} has a udev name; after a re-plug (a migration) it comes back as ethN"
-        found.append(_finding('names_unstable_after_replug', nd['name'], (
+        found.append(make_finding('names_unstable_after_replug', nd['name'], (
             f"systemd-udevd {guest.udev_version} does not rename an interface that is already up, and net_failover brings a "
             f"re-plugged VF up at once: {seen}; configuration, firewall rules or monitoring that name {wanted or nd['name']} miss it"
             + (f"; rules that name it: {'; '.join(rules)}" if rules else '')),
@@ -684,7 +685,7 @@ def _check_negotiation(guest, classification, mac, unchecked):
     status = guest.net_failover
     negotiated = [n['name'] for n in nics if n['standby_feature']]
     if status in ('missing', 'available'):
-        found.append(_finding('net_failover_missing', nics[0]['name'] if nics else None, (
+        found.append(make_finding('net_failover_missing', nics[0]['name'] if nics else None, (
             f"the guest kernel {guest.kernel or '(release unknown)'} has no net_failover loaded or built in"
             + (f" (the module file {guest.facts['module_file'][0]} exists but is not loaded)" if status == 'available' else '')
             + (f", so the virtio NIC {nics[0]['name']} cannot become a failover pair" if nics else '')),
@@ -695,13 +696,13 @@ def _check_negotiation(guest, classification, mac, unchecked):
                                                                   'whether the kernel has net_failover'})
     not_acked = [n['name'] for n in nics if not n['standby_feature']]
     if not_acked or not nics:
-        found.append(_finding('standby_not_negotiated', not_acked[0] if not_acked else None, (
+        found.append(make_finding('standby_not_negotiated', not_acked[0] if not_acked else None, (
             f"STANDBY (virtio feature bit 62) is not negotiated on {', '.join(not_acked)}" if not_acked
             else f'the guest has no virtio NIC with the MAC {mac}'),
             "give the virtio NIC <teaming type='persistent'/> (QEMU failover=on) in the domain definition and boot a guest kernel "
             'whose virtio_net supports STANDBY (Linux 4.17 or later)', ''))
     elif negotiated and status in ('loaded', 'builtin'):
-        found.append(_finding('standby_not_negotiated', negotiated[0], (
+        found.append(make_finding('standby_not_negotiated', negotiated[0], (
             f"{', '.join(negotiated)} negotiated STANDBY but net_failover made no failover master"),
             "check the guest's dmesg for 'failover'", ''))
     return found
@@ -715,7 +716,8 @@ def _pair_netdevs(topology, classification):
     return views, [v for role, v in views.items() if role != 'master'] + orphans
 
 
-def _apply(findings, severities):
+def apply_severities(findings, severities):
+    """The findings with the severities given ({id: 'warn' | 'refuse' | 'ignore'}) over their defaults; ignored ones left out."""
     kept = []
     for finding in findings:
         severity = (severities or {}).get(finding['id'], finding['severity'])
@@ -769,7 +771,7 @@ def audit_findings(audit_text, topology, macs=None, severities=None):
             findings += _mac_findings(pair, mac_hits)
             findings += _check_mtu(pair, views['master'], slaves)
             findings += _check_names(guest, pair, slaves, unchecked)
-        findings = _apply(findings, severities)
+        findings = apply_severities(findings, severities)
         pairs[mac] = {'mac': mac, 'master': classification.master, 'standby': classification.standby,
                       'primary': classification.primary, 'state': classification.state.value, 'findings': findings}
     unique = []

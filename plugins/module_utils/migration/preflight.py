@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 
 from ansible_collections.netfailover.standby.plugins.module_utils.guest import failover as guest_failover
+from ansible_collections.netfailover.standby.plugins.module_utils.guest import readiness
 from ansible_collections.netfailover.standby.plugins.module_utils.guest.reading import GuestReading, check_level
 from ansible_collections.netfailover.standby.plugins.module_utils.host import sriov
 from ansible_collections.netfailover.standby.plugins.module_utils.migration import dance
@@ -48,10 +49,12 @@ def locate(source, destination, name):
 
 
 def preflight(source, params, opener=None, reader_factory=None, fdb_entry_for=None, sysfs_root=sriov.SYSFS_ROOT,
-              commands_reader=None):
-    """Run the checks (``params``: name, destination_uri, verify_timeout, verify_level). ``opener(uri, read_only)`` opens the
-    destination; ``fdb_entry_for(mac)`` gives the bridge_fdb.FdbEntry to check on the PF port (None: no FDB steps).
-    Returns the module result; raises LibvirtCollectionError with what to fix. Never changes anything."""
+              commands_reader=None, script_runner=None, warn=None):
+    """Run the checks (``params``: name, destination_uri, verify_timeout, verify_level, audit, audit_severities).
+    ``opener(uri, read_only)`` opens the destination; ``fdb_entry_for(mac)`` gives the bridge_fdb.FdbEntry to check on
+    the PF port (None: no FDB steps); ``script_runner(domain)`` runs the readiness audit's script (readiness.run_script);
+    ``warn(text)`` reports a finding of severity warn. Returns the module result; raises LibvirtCollectionError with what
+    to fix (a finding of severity refuse among them). Never changes anything."""
     name = params["name"]
     destination = (opener or transfer.open_destination)(params["destination_uri"], read_only=True)
     try:
@@ -59,7 +62,7 @@ def preflight(source, params, opener=None, reader_factory=None, fdb_entry_for=No
     finally:
         destination.close()
     result = {"changed": False, "name": name, "location": location, "running_on_source": None, "pairs": [], "vfs": [],
-              "guest": None, "fdb": None, "verify_level": None, "guest_os": None}
+              "guest": None, "fdb": None, "verify_level": None, "guest_os": None, "audit": None}
     if location != "source":
         result["running_on_source"] = running_domains(source) if location == "neither" else None
         return result
@@ -75,11 +78,32 @@ def preflight(source, params, opener=None, reader_factory=None, fdb_entry_for=No
     reading = GuestReading(domain, checked["level"], checked["why"], reader_factory=reader_factory)
     observation = reading.observe(list(first.states), params["verify_timeout"])
     result["guest"] = guest_failover.guest_summary(observation)
+    if params.get("audit", True):
+        audit_guest(reading, result, params, observation.get("topology"), script_runner, warn)
     if fdb_entry_for is not None:
         entry = fdb_entry_for(result["pairs"][0]["mac"])
         entry.port_bridge_or_fail(domain)  # an Open vSwitch port or no bridge port: refused before anything changes
         result["fdb"] = entry.run(check_mode=True)
     return result
+
+
+def audit_guest(reading, result, params, topology, script_runner=None, warn=None):
+    """The readiness audit of the guest after its check (the full level's sysfs walk is the check's own ``topology``),
+    in ``result['audit']``: findings of severity warn become warnings, one of severity refuse refuses the migration
+    with each finding, its netdev and its fix. At the none level it is skipped, with a note."""
+    if reading.level == "none":
+        result["audit"] = {"level": "none", "findings": [], "refuse": False, "unchecked": [
+            {"check": "audit", "why": "skipped: verify level none, the guest is not read"}]}
+        return
+    macs = [pair["mac"] for pair in result["pairs"] if pair.get("mac")]
+    audited = readiness.audit_domain(reading, macs=macs, severities=params.get("audit_severities"), topology=topology,
+                                     script_runner=script_runner)
+    result["audit"] = {key: audited[key] for key in ("level", "findings", "unchecked", "refuse", "message")}
+    for finding in audited["findings"]:
+        if finding["severity"] == "warn" and warn is not None:
+            warn(readiness.finding_text(finding))
+    if audited["refuse"]:
+        raise LibvirtCollectionError(readiness.refusal(audited, params["name"]), result=result)
 
 
 def lock_fields(taken):
@@ -113,7 +137,7 @@ def locked_preflight(connect, params, check_mode=False, warn=None, **checks):
     taken = take_lock(params, check_mode, warn or (lambda _note: None))
     fields = lock_fields(taken)
     try:
-        result = preflight(connect(), params, **checks)
+        result = preflight(connect(), params, warn=warn, **checks)
     except LibvirtCollectionError as error:
         error.result = dict(error.result, **fields)
         raise

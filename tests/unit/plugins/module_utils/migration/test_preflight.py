@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from ansible_collections.netfailover.standby.plugins.module_utils.guest import agent as guest_agent
+from ansible_collections.netfailover.standby.plugins.module_utils.guest.audit import FINDING_IDS
 from ansible_collections.netfailover.standby.plugins.module_utils.guest.topology import parse_sysfs_walk
 from ansible_collections.netfailover.standby.plugins.module_utils.migration import lock
 from ansible_collections.netfailover.standby.plugins.module_utils.migration.preflight import destination_preflight, locked_preflight, preflight
@@ -16,6 +18,9 @@ from ansible_collections.netfailover.standby.plugins.module_utils.virt.connectio
 from ansible_collections.netfailover.standby.tests.unit.plugins.fake_libvirt import MAC, FakeConnection, FakeDomain, domain_xml
 
 TOPOLOGIES = Path(__file__).parents[1] / "fixtures" / "topologies"
+AUDITS = Path(__file__).parents[1] / "fixtures" / "audit"
+CLEAN_AUDIT = (AUDITS / "lab__busybox_initramfs.txt").read_text()  # the lab guest as it is: no finding
+UDHCPC_ON_VF = (AUDITS / "lab__busybox_udhcpc_on_vf.txt").read_text()  # an address and udhcpc on the VF eth2
 STEADY = parse_sysfs_walk((TOPOLOGIES / "lab_steady__tcg_guest_on_hv1.txt").read_text())
 STANDBY_ONLY_UP = parse_sysfs_walk((TOPOLOGIES / "lab_standby_only_up__after_migration_on_hv2.txt").read_text())
 PARAMS = {"name": "vm1", "destination_uri": "qemu+tcp://198.51.100.12/system", "verify_timeout": 0.0}
@@ -49,13 +54,19 @@ def open_agent(_domain):
     return {"guest-exec": True, "guest-exec-status": True, "guest-network-get-interfaces": True}
 
 
-def run(hosts, topology=None, entries=None):
+def script(text):
+    return lambda _domain: text
+
+
+def run(hosts, topology=None, entries=None, params=None, audit_text=CLEAN_AUDIT, commands=open_agent, warned=None):
     def fdb_entry_for(mac):
         entries.append(FakeEntry(mac))
         return entries[-1]
-    return preflight(hosts.source, PARAMS, opener=hosts.opener, reader_factory=lambda _domain: lambda: topology or STEADY,
+    return preflight(hosts.source, dict(PARAMS, **(params or {})), opener=hosts.opener,
+                     reader_factory=lambda _domain: lambda: topology or STEADY,
                      fdb_entry_for=fdb_entry_for if entries is not None else None, sysfs_root="/nonexistent",
-                     commands_reader=open_agent)
+                     commands_reader=commands, script_runner=script(audit_text),
+                     warn=warned.append if warned is not None else None)
 
 
 @pytest.mark.parametrize("here, there, location", [(True, False, "source"), (False, True, "destination"), (False, False, "neither")])
@@ -89,13 +100,13 @@ def test_a_guest_not_ready_for_the_dance_is_refused_with_the_diagnostic():
 # --- the lock first (locked_preflight) ---------------------------------------------------------------------------
 
 
-def locked(hosts, tmp_path, check_mode=False, topology=None, warned=None, connect=None, **owner):
+def locked(hosts, tmp_path, check_mode=False, topology=None, warned=None, connect=None, audit_text=CLEAN_AUDIT, **owner):
     params = dict(PARAMS, lock_directory=str(tmp_path / "locks"), lock_stale_after=3600, run_id="run-b", controller="ctl1",
                   pid=10, job_id=None, started=None, take_over=[], **owner)
     return locked_preflight(connect or (lambda: hosts.source), params, check_mode=check_mode,
                             warn=(warned if warned is not None else []).append, opener=hosts.opener,
                             reader_factory=lambda _domain: lambda: topology or STEADY, sysfs_root="/nonexistent",
-                            commands_reader=open_agent)
+                            commands_reader=open_agent, script_runner=script(audit_text))
 
 
 def plant(tmp_path, **owner):
@@ -155,8 +166,99 @@ def test_without_a_lock_directory_no_lock_is_taken(tmp_path):
     hosts = Hosts()
     params = dict(PARAMS, lock_directory=None)
     result = locked_preflight(lambda: hosts.source, params, opener=hosts.opener, reader_factory=lambda _domain: lambda: STEADY,
-                              sysfs_root=str(tmp_path), commands_reader=open_agent)
+                              sysfs_root=str(tmp_path), commands_reader=open_agent, script_runner=script(CLEAN_AUDIT))
     assert result["lock_owner"] is None and result["lock"] is None and result["changed"] is False
+
+
+# --- the readiness audit after the guest check ---------------------------------------------------------------
+
+
+def never(_domain):
+    raise AssertionError("the audit's script must not run")
+
+
+def test_a_clean_guest_passes_the_audit_and_the_result_says_so():
+    warned = []
+    result = run(Hosts(), warned=warned)
+    assert result["audit"]["level"] == "full" and result["audit"]["findings"] == [] and result["audit"]["unchecked"] == []
+    assert result["audit"]["refuse"] is False and warned == []
+    assert result["audit"]["message"] == "vm1: the readiness audit (full level) found nothing that breaks failover."
+
+
+def test_a_refuse_finding_refuses_before_the_pf_port_naming_each_finding_its_netdev_and_fix():
+    entries = []
+    with pytest.raises(LibvirtCollectionError) as failure:
+        run(Hosts(), entries=entries, audit_text=UDHCPC_ON_VF)
+    message = failure.value.message
+    assert message.startswith("vm1 is not migrated: the readiness audit of its guest (full level) found what breaks failover: ")
+    assert "[refuse] address_on_slave on eth2: the VF eth2 has the address 192.0.2.77/24" in message
+    assert "Fix: remove the address from eth2 and put it on eth0" in message
+    assert "[refuse] dhcp_client_on_slave on eth2: udhcpc (pid 112" in message and "(e.g. udhcpc -i eth0)" in message
+    assert "set audit_severities (for example {address_on_slave: warn}) or audit: false" in message
+    assert message.endswith("Nothing was changed.")
+    assert entries == []  # refused before the PF port's check
+    audit = failure.value.result["audit"]
+    assert audit["refuse"] is True and [(f["id"], f["netdev"], f["mac"]) for f in audit["findings"]] == [
+        ("address_on_slave", "eth2", MAC), ("dhcp_client_on_slave", "eth2", MAC)]
+
+
+@pytest.mark.parametrize("severities, refused, warnings, kept", [
+    ({"address_on_slave": "warn", "dhcp_client_on_slave": "warn"}, False,
+     ["[warn] address_on_slave on eth2: ", "[warn] dhcp_client_on_slave on eth2: "], ["address_on_slave", "dhcp_client_on_slave"]),
+    ({"address_on_slave": "ignore", "dhcp_client_on_slave": "ignore"}, False, [], []),
+    ({"address_on_slave": "warn"}, True, ["[warn] address_on_slave on eth2: "], ["address_on_slave", "dhcp_client_on_slave"]),
+], ids=["both warn", "both ignored", "one warn, one refuse"])
+def test_severities_make_findings_warnings_or_leave_them_out(severities, refused, warnings, kept):
+    warned = []
+    params = {"audit_severities": severities}
+    if refused:
+        with pytest.raises(LibvirtCollectionError) as failure:
+            run(Hosts(), params=params, audit_text=UDHCPC_ON_VF, warned=warned)
+        assert "[refuse] dhcp_client_on_slave on eth2" in failure.value.message
+        assert "address_on_slave" not in failure.value.message  # a warning, not a reason to refuse
+        audit = failure.value.result["audit"]
+    else:
+        audit = run(Hosts(), params=params, audit_text=UDHCPC_ON_VF, warned=warned)["audit"]
+    assert [w[:len(prefix)] for w, prefix in zip(warned, warnings)] == warnings and len(warned) == len(warnings)
+    assert all("Fix: " in w for w in warned)
+    assert [f["id"] for f in audit["findings"]] == kept and audit["refuse"] is refused
+
+
+def test_audit_false_runs_no_audit():
+    result = run(Hosts(), params={"audit": False}, audit_text=None)
+    assert result["audit"] is None and result["guest"]["state"] == "steady"
+
+
+def test_at_the_none_level_the_audit_is_skipped_with_a_note():
+    hosts = Hosts()
+    result = preflight(hosts.source, dict(PARAMS, verify_level="none"), opener=hosts.opener, reader_factory=never,
+                       sysfs_root="/nonexistent", commands_reader=never, script_runner=never)
+    assert result["audit"] == {"level": "none", "findings": [], "refuse": False, "unchecked": [
+        {"check": "audit", "why": "skipped: verify level none, the guest is not read"}]}
+
+
+def test_at_the_interfaces_level_only_addresses_are_judged(monkeypatch):
+    addressed = [{"name": "eth0", "hardware-address": MAC, "ip-addresses": [{"ip-address": "192.0.2.11"}]},
+                 {"name": "eth1", "hardware-address": MAC},
+                 {"name": "eth2", "hardware-address": MAC, "ip-addresses": [{"ip-address": "192.0.2.77"}]}]
+    monkeypatch.setattr(guest_agent, "agent_command", lambda _domain, command, *args, **kwargs: addressed)
+    hosts = Hosts()
+    no_exec = {"guest-exec": False, "guest-exec-status": True, "guest-network-get-interfaces": True}
+    with pytest.raises(LibvirtCollectionError) as failure:
+        preflight(hosts.source, PARAMS, opener=hosts.opener, reader_factory=never, sysfs_root="/nonexistent",
+                  commands_reader=lambda _domain: no_exec, script_runner=never)
+    assert "[refuse] address_on_slave on the pair {0}: 2 netdevs with the MAC {0} carry addresses (eth0, eth2)".format(MAC) \
+        in failure.value.message
+    audit = failure.value.result["audit"]
+    assert audit["level"] == "interfaces" and audit["findings"][0]["netdev"] is None
+    assert {u["check"] for u in audit["unchecked"]} == set(FINDING_IDS) - {"address_on_slave"}
+
+
+def test_a_refusal_after_the_lock_returns_the_lock_for_its_release(tmp_path):
+    with pytest.raises(LibvirtCollectionError, match="is not migrated: the readiness audit") as failure:
+        locked(Hosts(), tmp_path, audit_text=UDHCPC_ON_VF)
+    assert failure.value.result["lock_owner"]["run_id"] == "run-b" and (tmp_path / "locks" / "vm1").is_dir()
+    assert failure.value.result["audit"]["refuse"] is True
 
 
 # --- the destination (destination_preflight) ---------------------------------------------------------------------
