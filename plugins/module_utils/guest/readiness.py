@@ -73,7 +73,8 @@ def describe(result, domain='DOMAIN'):
 
 def _pair_entries(pairs):
     return [{'mac': mac, 'master': p.get('master'), 'standby': p.get('standby'), 'primary': p.get('primary'),
-             'state': p.get('state'), 'netdevs': p.get('netdevs'), 'findings': p['findings']} for mac, p in pairs.items()]
+             'state': p.get('state'), 'netdevs': p.get('netdevs'), 'findings': [dict(f, mac=mac) for f in p['findings']]}
+            for mac, p in pairs.items()]
 
 
 def audit_full(domain, macs, severities, topology=None, reader_factory=None, script_runner=None):

@@ -61,6 +61,10 @@ CASES = [
                       "primary": {"type": "emulated", "source_bridge": "esw0"}}, ["bad"]),
     ("standby_pair", {"name": "test", "standby": {"source": "br0"}, "primary": {"type": "hostdev"}}, ["pci_address"]),
     ("standby_info", {"name": "no-such-vm"}, ["'no-such-vm' not found"]),
+    ("guest_readiness_info", {"name": "no-such-vm"}, ["'no-such-vm' not found"]),
+    ("guest_readiness_info", {"name": "test", "severities": {"mtu_mismatch": "fatal"}}, ["severities", "mtu_mismatch: 'fatal'", "warn, refuse or ignore"]),
+    ("guest_readiness_info", {"name": "test", "severities": {"mtu": "warn"}}, ["mtu is no finding", "mtu_mismatch"]),
+    ("guest_readiness_info", {"name": "test", "macs": ["eth0"]}, ["macs: eth0 is not a unicast MAC address"]),
 ]
 
 

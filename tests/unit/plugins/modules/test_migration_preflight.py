@@ -45,3 +45,11 @@ def test_the_destination_side_names_what_is_missing_without_failing(run_module, 
 def test_the_source_side_needs_the_destination_uri(run_module):
     outcome = run_module(migration_preflight.main, {"name": "vm1"})
     assert outcome.failed and "destination_uri" in outcome.result["msg"]
+
+
+def test_a_severity_that_is_no_severity_fails_before_the_lock(run_module, tmp_path):
+    outcome = run_module(migration_preflight.main, dict(owner(), name="vm1", uri=TEST_URI, destination_uri=TEST_URI,
+                                                        lock_directory=str(tmp_path / "locks"),
+                                                        audit_severities={"names_unstable_after_replug": "fatal"}))
+    assert outcome.failed and outcome.result["msg"].startswith("audit_severities: a severity is warn, refuse or ignore")
+    assert not (tmp_path / "locks").exists()
