@@ -150,10 +150,12 @@ def audit_waiting(reading, timeout, interval=2.0, clock=time.monotonic, sleep=ti
             sleep(interval)
 
 
-def refusal(result, domain, severities_option='audit_severities', audit_option='audit'):
-    """The refusal message of a migration whose audit has findings of severity refuse (each with its netdev and fix)."""
+def refusal(result, domain):
+    """The refusal message of a migration whose audit has findings of severity refuse (each with its netdev and fix), with
+    the options of the migrate role and of migration_preflight that let it through."""
     refused = [f for f in result['findings'] if f['severity'] == audit.REFUSE]
     return (f"{domain} is not migrated: the readiness audit of its guest ({result['level']} level) found what breaks "
-            f"failover: " + ' '.join(finding_text(f).rstrip('.') + '.' for f in refused)
-            + f" Fix the guest, or set {severities_option} (for example {{{refused[0]['id']}: warn}}) or {audit_option}: false "
-            "to migrate anyway. Nothing was changed.")
+            "failover: " + ' '.join(finding_text(f).rstrip('.') + '.' for f in refused)
+            + f" Fix the guest; to migrate anyway, make it a warning (migrate_audit_severities: {{{refused[0]['id']}: warn}}; "
+            "migration_preflight's audit_severities) or turn the audit off (migrate_audit: false; audit: false). "
+            "Nothing was changed.")

@@ -121,10 +121,11 @@ def test_waiting_for_an_agent_that_does_not_answer_yet(silent_reads, timeout, er
 
 def test_the_refusal_names_each_refused_finding_with_its_netdev_and_fix_and_leaves_warnings_out():
     result = readiness.audit_domain(full(), severities={"address_on_slave": "warn"}, script_runner=lambda _d: UDHCPC_ON_VF)
-    text = readiness.refusal(result, "vm1", severities_option="migrate_audit_severities", audit_option="migrate_audit")
+    text = readiness.refusal(result, "vm1")
     assert text.startswith("vm1 is not migrated: the readiness audit of its guest (full level) found what breaks failover: "
                            "[refuse] dhcp_client_on_slave on eth2: udhcpc (pid 112: udhcpc -b -i eth2 ")
     assert "Fix: stop that client and run the DHCP client on the failover master eth0 only (e.g. udhcpc -i eth0)." in text
     assert "address_on_slave" not in text
-    assert text.endswith("Fix the guest, or set migrate_audit_severities (for example {dhcp_client_on_slave: warn}) or "
-                         "migrate_audit: false to migrate anyway. Nothing was changed.")
+    assert text.endswith("Fix the guest; to migrate anyway, make it a warning (migrate_audit_severities: {dhcp_client_on_slave: "
+                         "warn}; migration_preflight's audit_severities) or turn the audit off (migrate_audit: false; audit: "
+                         "false). Nothing was changed.")

@@ -194,7 +194,7 @@ def test_a_refuse_finding_refuses_before_the_pf_port_naming_each_finding_its_net
     assert "[refuse] address_on_slave on eth2: the VF eth2 has the address 192.0.2.77/24" in message
     assert "Fix: remove the address from eth2 and put it on eth0" in message
     assert "[refuse] dhcp_client_on_slave on eth2: udhcpc (pid 112" in message and "(e.g. udhcpc -i eth0)" in message
-    assert "set audit_severities (for example {address_on_slave: warn}) or audit: false" in message
+    assert "make it a warning (migrate_audit_severities: {address_on_slave: warn}; migration_preflight's audit_severities)" in message
     assert message.endswith("Nothing was changed.")
     assert entries == []  # refused before the PF port's check
     audit = failure.value.result["audit"]
