@@ -93,7 +93,8 @@ def audit_guest(reading, result, params, topology, script_runner=None, warn=None
     with each finding, its netdev and its fix. At the none level it is skipped, with a note."""
     if reading.level == "none":
         result["audit"] = {"level": "none", "findings": [], "refuse": False, "unchecked": [
-            {"check": "audit", "why": "skipped: verify level none, the guest is not read"}]}
+            {"check": "audit", "why": "skipped: verify level none, the guest is not read"}],
+            "message": "{0}: the readiness audit was skipped (verify level none: the guest is not read)".format(params["name"])}
         return
     macs = [pair["mac"] for pair in result["pairs"] if pair.get("mac")]
     audited = readiness.audit_domain(reading, macs=macs, severities=params.get("audit_severities"), topology=topology,

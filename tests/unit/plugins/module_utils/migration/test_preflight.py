@@ -234,7 +234,8 @@ def test_at_the_none_level_the_audit_is_skipped_with_a_note():
     result = preflight(hosts.source, dict(PARAMS, verify_level="none"), opener=hosts.opener, reader_factory=never,
                        sysfs_root="/nonexistent", commands_reader=never, script_runner=never)
     assert result["audit"] == {"level": "none", "findings": [], "refuse": False, "unchecked": [
-        {"check": "audit", "why": "skipped: verify level none, the guest is not read"}]}
+        {"check": "audit", "why": "skipped: verify level none, the guest is not read"}],
+        "message": "vm1: the readiness audit was skipped (verify level none: the guest is not read)"}
 
 
 def test_at_the_interfaces_level_only_addresses_are_judged(monkeypatch):
