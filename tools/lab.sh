@@ -16,7 +16,8 @@ case ${1:-} in
       case $argument in -*) ;; *) paths= ;; esac
     done
     # shellcheck disable=SC2086  # paths is empty or one word
-    exec "$venv/bin/python" -m pytest -p no:cacheprovider $paths "$@"
+    # the slowest tests, timed, at the end of the run (where the suite spends its time)
+    exec "$venv/bin/python" -m pytest -p no:cacheprovider --durations=15 $paths "$@"
     ;;
   *) exec "$venv/bin/python" "$repo/lab/nflab.py" "$@" ;;
 esac

@@ -84,13 +84,37 @@ changelog_lint() { in_collection antsibull-changelog lint; }
 # ansible-galaxy collection build into a temporary folder, then an offline install of the tarball into a clean path
 release_tarball() { ecosystem_tests test_release.py; }
 
+# Two steps at a time (the machine has 2 cores and each step is one busy process): each step's output is kept in a
+# file and printed whole when the pair is done, in order; the accounting is step()'s.
+paired() {
+  local dir index=0 first
+  dir=$(mktemp -d)
+  while [ "$#" -gt 0 ]; do
+    first=$index
+    for _ in 1 2; do
+      [ "$#" -gt 0 ] || break
+      # "name command argument" split on purpose; the subshell counts its own step, the parent adds it below
+      # shellcheck disable=SC2086,SC2030
+      (failed=(); step $1 > "$dir/$index.out" 2>&1; echo "${#failed[@]}" > "$dir/$index.failed"; echo "${1%% *}" > "$dir/$index.name") &
+      shift
+      index=$((index + 1))
+    done
+    wait
+    for ((i = first; i < index; i++)); do
+      cat "$dir/$i.out"
+      # shellcheck disable=SC2031
+      [ "$(cat "$dir/$i.failed")" = 0 ] || failed+=("$(cat "$dir/$i.name")")
+    done
+  done
+  rm -rf "$dir"
+}
 sanity_steps() {
-  step "sanity-$core_oldest" sanity "$core_oldest"
-  step "sanity-$core_newest" sanity "$core_newest"
+  paired "sanity-$core_oldest sanity $core_oldest" "sanity-$core_newest sanity $core_newest"
 }
 units_steps() {
-  local version
-  for version in "${core_versions[@]}"; do step "units-$version" units "$version"; done
+  local version steps=()
+  for version in "${core_versions[@]}"; do steps+=("units-$version units $version"); done
+  paired "${steps[@]}"
 }
 molecule_steps() {
   step "molecule-$core_newest" molecule_scenarios
