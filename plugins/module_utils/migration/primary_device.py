@@ -148,12 +148,13 @@ class PrimaryDevice:
             after = self.snapshot(wanted)
         if self.fdb is not None and self.fdb_result is None and "live" in wanted:
             # already attached (QEMU plugs the VF back itself with teaming): switch once the guest enslaved it
-            if present and not self.check_mode and self.options["wait_for_guest"] and self.arrived_seconds is not None:
+            waits = present and not self.check_mode and self.options["wait_for_guest"]
+            if waits and self.arrived_seconds is not None:
                 # just arrived: the agent reconnects after the migration (observe waits for it); the VF's netdev is
                 # about to register, watch for it as an attach does
                 self.switch_on_arrival(self.watch_after_arrival(), self.clock())
                 self.wait_enslaved(self.clock())
-            elif present and not self.check_mode and self.options["wait_for_guest"] and self.guest_agent_answers():
+            elif waits and self.guest_agent_answers():
                 self.wait_enslaved(self.clock())
             self.switch_fdb("the device was already {0}".format("attached" if present else "detached"))
         result.update(self.progress({}), after=after, present={where: after[where] is not None for where in wanted})
