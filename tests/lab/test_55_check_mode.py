@@ -5,6 +5,7 @@
 """`ansible-playbook migrate.yml --check`: preflight runs for real, the plan is shown and recorded, nothing changes."""
 
 import json
+import time
 
 import pytest
 
@@ -22,11 +23,25 @@ def _state(lab, host):
             "locks": sorted(found["path"] for found in locks.get("files", []))}
 
 
+def _settled(lab, host, bound=180.0):
+    """The state once vm1 is steady and two reads in a row agree: a test before this one (a rollback) may leave the
+    guest settling, and a change made then must not count as one made by check mode."""
+    assert lab.failover(host, GUEST, expect=["steady"], timeout=bound).get("state") == "steady"
+    deadline = time.monotonic() + bound
+    previous = _state(lab, host)
+    while True:
+        current = _state(lab, host)
+        if current == previous:
+            return current
+        assert time.monotonic() < deadline, "vm1 did not settle on {0}".format(host)
+        previous = current
+
+
 @pytest.fixture(scope="module")
 def planned(lab, tmp_path_factory):
     source = lab.hypervisor_running(GUEST)
     destination = "hv2" if source == "hv1" else "hv1"
-    before = _state(lab, source)
+    before = _settled(lab, source)
     run = lab.playbook("migrate.yml", {"vm": GUEST, "source": source, "destination": destination, "migrate_pf": "pf0"},
                        tmp_path_factory.mktemp("check"), options=["--check"])
     return source, destination, before, run, _state(lab, source)
