@@ -78,6 +78,10 @@ for mod in "${modules[@]}"; do
 				echo "$name" >>"$root/etc/nflab-modules"
 		done
 done
+# Loaded only when a kernel parameter asks for it (init): dummy, for nflab.fake_mac. No dependencies.
+path=$(modprobe -d "$src" -S "$kver" --show-depends dummy | sed -n 's/^insmod \([^ ]*\).*/\1/p' | tail -n 1)
+[ -n "$path" ] || die "no dummy module in $kpkg"
+cp "$path" "$root/lib/modules/dummy.ko"
 
 # qemu-ga and the host's copies of its shared libraries (same paths).
 cp "$src/usr/sbin/qemu-ga" "$root/usr/sbin/qemu-ga"

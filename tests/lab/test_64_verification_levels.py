@@ -3,6 +3,9 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Verification levels (issue 16): a guest whose agent blocks guest-exec migrates at the interfaces level, both ways;
 an explicit full level is refused for it before anything changes; the none level migrates the lab's guest unread.
+A lying guest (a netdev of its own with a MAC it does not own, kernel parameter nflab.fake_mac) moves no FDB entry:
+with its own pair's MAC the report is impossible and the migration is refused before any change; with another
+tenant's MAC it migrates and that MAC's FDB entries stay as they were on both hypervisors.
 
 vm1 is defined again on hv1 with the guest kernel parameter nflab.ga_block=guest-exec,guest-exec-status (the lab
 guest's init starts qemu-ga with --block-rpcs, as RHEL's packaged agent does), and at the end booted again from its
@@ -18,6 +21,8 @@ GUEST = "vm1"
 BLOCKED = "guest-exec,guest-exec-status"
 BOOT_TIMEOUT = 300  # a TCG boot on a busy machine
 MIGRATE = {"vm": GUEST, "migrate_pf": "pf0"}
+MAC = "52:54:00:6c:00:01"  # vm1's pair
+FOREIGN_MAC = "52:54:00:6c:00:99"  # no guest of the lab owns it: another tenant's, with an FDB entry of its own
 
 
 def connect(lab, hv):
@@ -56,7 +61,7 @@ def boot(lab, definition):
     while True:
         try:
             interfaces = agent(lab, "hv1", "guest-network-get-interfaces")
-            if sum(1 for i in interfaces if i.get("hardware-address") == "52:54:00:6c:00:01") == 3:
+            if sum(1 for i in interfaces if i.get("hardware-address") == MAC) >= 3:
                 return
         except AssertionError:
             pass  # the agent is not up yet
@@ -95,8 +100,10 @@ def levels_of(report):
 def test_an_explicit_full_level_is_refused_for_a_hardened_agent_and_nothing_changes(lab, hardened, tmp_path):
     before = connect(lab, "hv1").lookupByName(GUEST).XMLDesc(0)
     run = lab.playbook("migrate.yml", dict(MIGRATE, source="hv1", destination="hv2", migrate_verify_level="full"), tmp_path)
-    assert run.rc != 0 and run.report["outcome"] == "refused", run.output[-3000:]
-    assert "does not allow guest-exec, which the full level needs" in run.report["message"]
+    assert run.rc != 0 and run.report is not None, run.output[-3000:]
+    assert run.report["outcome"] == "refused", run.report
+    # the report's message keeps the beginning and the end of preflight's (what to change)
+    assert "--block-rpcs" in run.report["message"], run.report["message"]
     assert "verify_level: interfaces" in run.report["message"]
     assert lab.hypervisor_running(GUEST) == "hv1" and connect(lab, "hv1").lookupByName(GUEST).XMLDesc(0) == before
 
@@ -123,3 +130,48 @@ def test_the_none_level_migrates_without_reading_the_guest_and_says_so(lab, orig
     assert lab.hypervisor_running(GUEST) == "hv2"
     # the guest, read now, is where the blind dance should have left it
     assert lab.failover("hv2", GUEST, expect=["steady"], timeout=60).get("state") == "steady"
+
+
+def fdb_entries(lab, hv, mac):
+    """Every FDB entry for ``mac`` on the hypervisor's bridges, as (port, bridge, state, flags)."""
+    entries = json.loads(lab.command(hv, "bridge", "-j", "fdb", "show")["stdout"])
+    return sorted((e.get("ifname"), e.get("master"), e.get("state", ""), ",".join(sorted(e.get("flags") or ())))
+                  for e in entries if e.get("mac") == mac)
+
+
+def boot_lying(lab, original, mac):
+    """vm1 with a hardened agent and a netdev eth7 carrying ``mac``; waits until its agent lists eth7."""
+    boot(lab, original.replace("</cmdline>", " nflab.ga_block={0} nflab.fake_mac={1}</cmdline>".format(BLOCKED, mac), 1))
+    deadline = time.monotonic() + BOOT_TIMEOUT
+    while not any(i.get("name") == "eth7" and i.get("hardware-address") == mac for i in agent(lab, "hv1", "guest-network-get-interfaces")):
+        assert time.monotonic() < deadline, "vm1 never listed eth7 with " + mac
+        time.sleep(2)
+
+
+def test_a_guest_reporting_a_fourth_netdev_with_its_pair_mac_is_refused_and_no_fdb_entry_moves(lab, original, tmp_path):
+    boot_lying(lab, original, MAC)
+    before = {hv: fdb_entries(lab, hv, MAC) for hv in ("hv1", "hv2")}
+    definition = connect(lab, "hv1").lookupByName(GUEST).XMLDesc(0)
+    run = lab.playbook("migrate.yml", dict(MIGRATE, source="hv1", destination="hv2"), tmp_path)
+    assert run.rc != 0 and run.report is not None, run.output[-3000:]
+    assert run.report["outcome"] == "refused", run.report
+    assert "4 netdevs with the MAC " + MAC in run.report["message"], run.report["message"]
+    assert {hv: fdb_entries(lab, hv, MAC) for hv in ("hv1", "hv2")} == before
+    assert lab.hypervisor_running(GUEST) == "hv1" and connect(lab, "hv1").lookupByName(GUEST).XMLDesc(0) == definition
+
+
+def test_a_guest_reporting_another_tenants_mac_migrates_and_that_mac_keeps_its_fdb_entries(lab, original, tmp_path):
+    boot_lying(lab, original, FOREIGN_MAC)
+    for hv in ("hv1", "hv2"):
+        lab.command(hv, "bridge", "fdb", "replace", FOREIGN_MAC, "dev", "pf0", "master", "static")
+    try:
+        before = {hv: fdb_entries(lab, hv, FOREIGN_MAC) for hv in ("hv1", "hv2")}
+        assert all(before.values()), before
+        run = lab.playbook("migrate.yml", dict(MIGRATE, source="hv1", destination="hv2"), tmp_path)
+        assert run.rc == 0 and run.report["outcome"] == "migrated", run.output[-4000:]
+        assert run.report["verify_level"]["level"] == "interfaces", run.report["verify_level"]
+        assert {hv: fdb_entries(lab, hv, FOREIGN_MAC) for hv in ("hv1", "hv2")} == before
+        assert FOREIGN_MAC not in json.dumps(run.report).lower()  # no step acted on, or even named, the guest's claim
+    finally:
+        for hv in ("hv1", "hv2"):
+            lab.command(hv, "bridge", "fdb", "del", FOREIGN_MAC, "dev", "pf0", "master")
