@@ -85,7 +85,6 @@ def boot_lying(lab, original, mac):
         time.sleep(2)
 
 
-
 @pytest.fixture(scope="module")
 def original(lab):
     assert lab.hypervisor_running(GUEST) == "hv1", "the lab promises vm1 on hv1"
@@ -168,4 +167,3 @@ def test_a_guest_reporting_a_fourth_netdev_with_its_pair_mac_is_refused_and_no_f
     assert "4 netdevs with the MAC " + MAC in run.report["message"], run.report["message"]
     assert {hv: fdb_entries(lab, hv, MAC) for hv in ("hv1", "hv2")} == before
     assert lab.hypervisor_running(GUEST) == "hv1" and connect(lab, "hv1").lookupByName(GUEST).XMLDesc(0) == definition
-

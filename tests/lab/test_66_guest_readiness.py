@@ -9,8 +9,9 @@ guest migrates hv1 -> hv2 and back with the warning names_unstable_after_replug 
 
 The lab guest has no udev: its init renames the netdevs once at boot as systemd 250-253's udev would, and leaves a VF
 plugged later with its kernel name, as that udev does. What the audit reads of udev itself - ``udevadm --version`` and
-udev's database entry for the VF (``/run/udev/data/n<ifindex>``, ID_NET_NAME_SLOT) - this test gives the guest through
-guest-exec, as systemd 252's udev would have them (udev_252 below).
+udev's database entry for the VF (``/run/udev/data/n<ifindex>``, ID_NET_NAME_SLOT) - the guest's init writes as systemd
+252's udev would have them (a VF's entry within a second of its arrival); this test writes them again through guest-exec
+before each audit (udev_252 below), so that the audit never races the init's loop.
 
 vm1 is defined again on hv1 with the kernel parameter of each case, and at the end booted again from its original
 definition, steady, so that the next test file finds the lab as lab-up left it.

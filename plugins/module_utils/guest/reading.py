@@ -19,6 +19,7 @@ from ansible_collections.netfailover.standby.plugins.module_utils.virt import do
 from ansible_collections.netfailover.standby.plugins.module_utils.virt import domains
 from ansible_collections.netfailover.standby.plugins.module_utils.virt.connection import LibvirtCollectionError
 
+
 def live_root(domain):
     name = domain.name()
     return dx.parse(domains.read_xml(domain, "live", name=name), "live XML of domain " + name)

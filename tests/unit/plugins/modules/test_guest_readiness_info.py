@@ -29,7 +29,8 @@ NO_EXEC = dict(OPEN, **{"guest-exec": False})
 class Guest:
     """The domain and its agent: what guest-info allows, the sysfs walk, the audit's output; what was asked."""
 
-    def __init__(self, monkeypatch, audit_text=CLEAN, commands=OPEN, interfaces=None):
+    def __init__(self, monkeypatch, audit_text=CLEAN, commands=None, interfaces=None):
+        commands = OPEN if commands is None else commands
         self.domain = FakeDomain(live=domain_xml())
         self.asked = []
         monkeypatch.setattr(guest_readiness_info, "get_domain", lambda _connection, name: self.domain)

@@ -110,7 +110,9 @@ def test_waiting_for_an_agent_that_does_not_answer_yet(silent_reads, timeout, er
         if len(tries) <= silent_reads:
             raise guest_agent.GuestAgentError("Guest agent is not connected")
         return CLEAN
-    run = lambda: readiness.audit_waiting(full(), timeout, interval=2.0, clock=clock, sleep=clock.sleep, script_runner=script)  # noqa: E731
+
+    def run():
+        return readiness.audit_waiting(full(), timeout, interval=2.0, clock=clock, sleep=clock.sleep, script_runner=script)
     if error:
         with pytest.raises(LibvirtCollectionError, match=error.replace("(", r"\(").replace(")", r"\)")):
             run()
