@@ -57,6 +57,35 @@ class Lab:
             except (OSError, ValueError) as error:
                 raise AssertionError("ansible gave no result: {0}\n{1}".format(completed.stdout, completed.stderr)) from error
 
+    def connect(self, hv):
+        """libvirt-python's connection to a hypervisor's libvirtd (its URI in lab.json)."""
+        import libvirt  # pylint: disable=import-outside-toplevel
+        return libvirt.open(self.facts["uris"][hv])
+
+    def remove_domains(self, names):
+        """Destroy and undefine the domains ``names`` on every hypervisor; what is not there is skipped."""
+        import libvirt  # pylint: disable=import-outside-toplevel
+        for hv in self.facts["uris"]:
+            connection = self.connect(hv)
+            try:
+                for name in names:
+                    try:
+                        domain = connection.lookupByName(name)
+                    except libvirt.libvirtError:
+                        continue
+                    if domain.isActive():
+                        domain.destroy()
+                    if domain.isPersistent():
+                        domain.undefine()
+            finally:
+                connection.close()
+
+    def agent(self, hv, guest, command, arguments=None):
+        """One guest agent command through virsh on the hypervisor (what an operator would type); its 'return'."""
+        request = {"execute": command, **({"arguments": arguments} if arguments is not None else {})}
+        result = self.command(hv, "virsh", "qemu-agent-command", guest, json.dumps(request))
+        return json.loads(result["stdout"])["return"]
+
     def command(self, host, *argv):
         """Run a command (argv, no shell) on a hypervisor over SSH; fails the test if it fails."""
         result = self.ansible(host, "ansible.builtin.command", {"argv": list(argv)})

@@ -25,34 +25,10 @@ MAC = "52:54:00:6c:00:01"  # vm1's pair
 FOREIGN_MAC = "52:54:00:6c:00:99"  # no guest of the lab owns it: another tenant's, with an FDB entry of its own
 
 
-def connect(lab, hv):
-    import libvirt  # pylint: disable=import-outside-toplevel
-    return libvirt.open(lab.facts["uris"][hv])
-
-
-def agent(lab, hv, command):
-    """One guest agent command through virsh on the hypervisor (what an operator would type); its 'return'."""
-    result = lab.command(hv, "virsh", "qemu-agent-command", GUEST, json.dumps({"execute": command}))
-    return json.loads(result["stdout"])["return"]
-
-
 def boot(lab, definition):
     """vm1 from ``definition`` on hv1, wherever it ran; waits (bounded) until its agent lists the pair's 3 netdevs."""
-    import libvirt  # pylint: disable=import-outside-toplevel
-    for hv in lab.facts["uris"]:
-        connection = connect(lab, hv)
-        try:
-            try:
-                domain = connection.lookupByName(GUEST)
-            except libvirt.libvirtError:
-                continue
-            if domain.isActive():
-                domain.destroy()
-            if domain.isPersistent():
-                domain.undefine()
-        finally:
-            connection.close()
-    connection = connect(lab, "hv1")
+    lab.remove_domains([GUEST])
+    connection = lab.connect("hv1")
     try:
         connection.defineXML(definition).create()
     finally:
@@ -60,7 +36,7 @@ def boot(lab, definition):
     deadline = time.monotonic() + BOOT_TIMEOUT
     while True:
         try:
-            interfaces = agent(lab, "hv1", "guest-network-get-interfaces")
+            interfaces = lab.agent("hv1", GUEST, "guest-network-get-interfaces")
             if sum(1 for i in interfaces if i.get("hardware-address") == MAC) >= 3:
                 return
         except AssertionError:
@@ -80,7 +56,7 @@ def boot_lying(lab, original, mac):
     """vm1 with a hardened agent and a netdev eth7 carrying ``mac``; waits until its agent lists eth7."""
     boot(lab, original.replace("</cmdline>", " nflab.ga_block={0} nflab.fake_mac={1}</cmdline>".format(BLOCKED, mac), 1))
     deadline = time.monotonic() + BOOT_TIMEOUT
-    while not any(i.get("name") == "eth7" and i.get("hardware-address") == mac for i in agent(lab, "hv1", "guest-network-get-interfaces")):
+    while not any(i.get("name") == "eth7" and i.get("hardware-address") == mac for i in lab.agent("hv1", GUEST, "guest-network-get-interfaces")):
         assert time.monotonic() < deadline, "vm1 never listed eth7 with " + mac
         time.sleep(2)
 
@@ -88,7 +64,7 @@ def boot_lying(lab, original, mac):
 @pytest.fixture(scope="module")
 def original(lab):
     assert lab.hypervisor_running(GUEST) == "hv1", "the lab promises vm1 on hv1"
-    connection = connect(lab, "hv1")
+    connection = lab.connect("hv1")
     try:
         xml = connection.lookupByName(GUEST).XMLDesc(2)  # VIR_DOMAIN_XML_INACTIVE
     finally:
@@ -103,7 +79,7 @@ def hardened(lab, original):
     """vm1 booted with an agent that blocks guest-exec, and lying: its netdev eth7 claims FOREIGN_MAC, which has a
     static FDB entry on each hypervisor's pf0 (another tenant's). Yields those entries as they were."""
     boot_lying(lab, original, FOREIGN_MAC)
-    enabled = {c["name"]: c["enabled"] for c in agent(lab, "hv1", "guest-info")["supported_commands"]}
+    enabled = {c["name"]: c["enabled"] for c in lab.agent("hv1", GUEST, "guest-info")["supported_commands"]}
     assert enabled["guest-exec"] is False and enabled["guest-network-get-interfaces"] is True
     for hv in ("hv1", "hv2"):
         lab.command(hv, "bridge", "fdb", "replace", FOREIGN_MAC, "dev", "pf0", "master", "static")
@@ -120,14 +96,14 @@ def levels_of(report):
 
 
 def test_an_explicit_full_level_is_refused_for_a_hardened_agent_and_nothing_changes(lab, hardened, tmp_path):
-    before = connect(lab, "hv1").lookupByName(GUEST).XMLDesc(0)
+    before = lab.connect("hv1").lookupByName(GUEST).XMLDesc(0)
     run = lab.playbook("migrate.yml", dict(MIGRATE, source="hv1", destination="hv2", migrate_verify_level="full"), tmp_path)
     assert run.rc != 0 and run.report is not None, run.output[-3000:]
     assert run.report["outcome"] == "refused", run.report
     # the report's message keeps the beginning and the end of preflight's (what to change)
     assert "--block-rpcs" in run.report["message"], run.report["message"]
     assert "verify_level: interfaces" in run.report["message"]
-    assert lab.hypervisor_running(GUEST) == "hv1" and connect(lab, "hv1").lookupByName(GUEST).XMLDesc(0) == before
+    assert lab.hypervisor_running(GUEST) == "hv1" and lab.connect("hv1").lookupByName(GUEST).XMLDesc(0) == before
 
 
 @pytest.mark.parametrize("source, destination", [("hv1", "hv2"), ("hv2", "hv1")])
@@ -160,10 +136,10 @@ def test_the_none_level_migrates_without_reading_the_guest_and_says_so(lab, orig
 def test_a_guest_reporting_a_fourth_netdev_with_its_pair_mac_is_refused_and_no_fdb_entry_moves(lab, original, tmp_path):
     boot_lying(lab, original, MAC)
     before = {hv: fdb_entries(lab, hv, MAC) for hv in ("hv1", "hv2")}
-    definition = connect(lab, "hv1").lookupByName(GUEST).XMLDesc(0)
+    definition = lab.connect("hv1").lookupByName(GUEST).XMLDesc(0)
     run = lab.playbook("migrate.yml", dict(MIGRATE, source="hv1", destination="hv2"), tmp_path)
     assert run.rc != 0 and run.report is not None, run.output[-3000:]
     assert run.report["outcome"] == "refused", run.report
     assert "4 netdevs with the MAC " + MAC in run.report["message"], run.report["message"]
     assert {hv: fdb_entries(lab, hv, MAC) for hv in ("hv1", "hv2")} == before
-    assert lab.hypervisor_running(GUEST) == "hv1" and connect(lab, "hv1").lookupByName(GUEST).XMLDesc(0) == definition
+    assert lab.hypervisor_running(GUEST) == "hv1" and lab.connect("hv1").lookupByName(GUEST).XMLDesc(0) == definition

@@ -17,7 +17,6 @@ vm1 is defined again on hv1 with the kernel parameter of each case, and at the e
 definition, steady, so that the next test file finds the lab as lab-up left it.
 """
 
-import json
 import time
 
 import pytest
@@ -45,24 +44,12 @@ CASES = {
 }
 
 
-def connect(lab, hv):
-    import libvirt  # pylint: disable=import-outside-toplevel
-    return libvirt.open(lab.facts["uris"][hv])
-
-
-def agent(lab, hv, command, arguments=None):
-    """One guest agent command through virsh on the hypervisor; its 'return'."""
-    request = {"execute": command, **({"arguments": arguments} if arguments is not None else {})}
-    result = lab.command(hv, "virsh", "qemu-agent-command", GUEST, json.dumps(request))
-    return json.loads(result["stdout"])["return"]
-
-
 def guest_sh(lab, hv, script):
     """Run ``script`` with the guest's /bin/sh through guest-exec and wait (bounded) for it to succeed."""
-    pid = agent(lab, hv, "guest-exec", {"path": "/bin/sh", "arg": ["-c", script], "capture-output": True})["pid"]
+    pid = lab.agent(hv, GUEST, "guest-exec", {"path": "/bin/sh", "arg": ["-c", script], "capture-output": True})["pid"]
     deadline = time.monotonic() + AGENT_TIMEOUT
     while True:
-        status = agent(lab, hv, "guest-exec-status", {"pid": pid})
+        status = lab.agent(hv, GUEST, "guest-exec-status", {"pid": pid})
         if status.get("exited"):
             assert status.get("exitcode") == 0, status
             return
@@ -90,22 +77,9 @@ def udev_252(lab, hv):
 def boot(lab, definition, parameter=None):
     """vm1 from ``definition`` (with the kernel ``parameter``) on hv1, wherever it ran; waits (bounded) until its agent
     lists the pair's three netdevs."""
-    import libvirt  # pylint: disable=import-outside-toplevel
-    for hv in lab.facts["uris"]:
-        connection = connect(lab, hv)
-        try:
-            try:
-                domain = connection.lookupByName(GUEST)
-            except libvirt.libvirtError:
-                continue
-            if domain.isActive():
-                domain.destroy()
-            if domain.isPersistent():
-                domain.undefine()
-        finally:
-            connection.close()
+    lab.remove_domains([GUEST])
     xml = definition.replace("</cmdline>", " {0}</cmdline>".format(parameter), 1) if parameter else definition
-    connection = connect(lab, "hv1")
+    connection = lab.connect("hv1")
     try:
         connection.defineXML(xml).create()
     finally:
@@ -114,7 +88,7 @@ def boot(lab, definition, parameter=None):
     deadline = time.monotonic() + BOOT_TIMEOUT
     while True:
         try:
-            interfaces = agent(lab, "hv1", "guest-network-get-interfaces")
+            interfaces = lab.agent("hv1", GUEST, "guest-network-get-interfaces")
             if sum(1 for i in interfaces if i.get("hardware-address") == MAC) == 3:
                 break
         except AssertionError:
@@ -156,7 +130,7 @@ def pair_names(lab, hv):
 @pytest.fixture(scope="module")
 def original(lab):
     assert lab.hypervisor_running(GUEST) == "hv1", "the lab promises vm1 on hv1"
-    connection = connect(lab, "hv1")
+    connection = lab.connect("hv1")
     try:
         xml = connection.lookupByName(GUEST).XMLDesc(2)  # VIR_DOMAIN_XML_INACTIVE
     finally:
@@ -211,7 +185,7 @@ def test_a_hardened_agent_is_audited_at_the_interfaces_level(lab, original):
 def test_migrate_refuses_a_guest_with_a_refuse_finding_and_changes_nothing(lab, original, tmp_path):
     booted_with(lab, original, "nflab.slave_ip=" + SLAVE_IP)
     standby = pair_names(lab, "hv1")["standby"]
-    before = connect(lab, "hv1").lookupByName(GUEST).XMLDesc(0)
+    before = lab.connect("hv1").lookupByName(GUEST).XMLDesc(0)
     run = lab.playbook("migrate.yml", dict(MIGRATE, source="hv1", destination="hv2"), tmp_path)
     assert run.rc != 0 and run.report["outcome"] == "refused", run.output[-4000:]
     message = run.report["message"]
@@ -221,7 +195,7 @@ def test_migrate_refuses_a_guest_with_a_refuse_finding_and_changes_nothing(lab, 
     assert [(f["id"], f["netdev"], f["severity"]) for f in run.report["audit"]["findings"]] == [("address_on_slave", standby, "refuse")]
     assert run.report["audit"]["level"] == "full"
     # nothing changed: vm1 runs on hv1 with the same definition, steady, and its lock is gone
-    assert lab.hypervisor_running(GUEST) == "hv1" and connect(lab, "hv1").lookupByName(GUEST).XMLDesc(0) == before
+    assert lab.hypervisor_running(GUEST) == "hv1" and lab.connect("hv1").lookupByName(GUEST).XMLDesc(0) == before
     assert lab.failover("hv1", GUEST, expect=["steady"], timeout=60).get("state") == "steady"
     lock = lab.ansible("hv1", "ansible.builtin.stat", {"path": "/run/netfailover.standby/locks/" + GUEST})
     assert lock["stat"]["exists"] is False, lock

@@ -22,36 +22,12 @@ BOOT_TIMEOUT = 300  # a TCG boot on a busy machine, to the guest's steady state
 TIMINGS = {}
 
 
-def connect(lab, hv):
-    import libvirt  # pylint: disable=import-outside-toplevel
-    return libvirt.open(lab.facts["uris"][hv])
-
-
-def remove(lab, names):
-    """Destroy and undefine the domains ``names`` on both hypervisors; what is not there is skipped."""
-    import libvirt  # pylint: disable=import-outside-toplevel
-    for hv in lab.facts["uris"]:
-        connection = connect(lab, hv)
-        try:
-            for name in names:
-                try:
-                    domain = connection.lookupByName(name)
-                except libvirt.libvirtError:
-                    continue
-                if domain.isActive():
-                    domain.destroy()
-                if domain.isPersistent():
-                    domain.undefine()
-        finally:
-            connection.close()
-
-
 def boot_as(lab, name, definition):
     """Remove vm1 and the renamed domains everywhere, define ``definition`` under ``name`` on hv1, start it and wait
     for the guest's steady state."""
     started = time.monotonic()
-    remove(lab, (GUEST,) + NAMES)
-    connection = connect(lab, "hv1")
+    lab.remove_domains((GUEST,) + NAMES)
+    connection = lab.connect("hv1")
     try:
         xml = definition.replace("<name>{0}</name>".format(GUEST), "<name>{0}</name>".format(escape(name)), 1)
         domain = connection.defineXML(xml)
@@ -68,7 +44,7 @@ def boot_as(lab, name, definition):
 def definition(lab):
     """vm1's persistent definition on hv1; vm1 is booted from it again at the end, whatever happened."""
     assert lab.hypervisor_running(GUEST) == "hv1", "the lab promises vm1 on hv1"
-    connection = connect(lab, "hv1")
+    connection = lab.connect("hv1")
     try:
         xml = connection.lookupByName(GUEST).XMLDesc(2)  # VIR_DOMAIN_XML_INACTIVE
     finally:
@@ -76,7 +52,7 @@ def definition(lab):
     assert "<name>{0}</name>".format(GUEST) in xml
     yield xml
     boot_as(lab, GUEST, xml)
-    remove(lab, NAMES)
+    lab.remove_domains(NAMES)
     print("\ntimings (s):", TIMINGS)
 
 
