@@ -108,12 +108,23 @@ paired() {
   done
   rm -rf "$dir"
 }
+# Never two sanity steps at once: ansible-test --venv builds its delegation venv in the collection's tests/output, the
+# same folder for every version, and two versions building it together broke each other's pip (seen in a fresh clone).
 sanity_steps() {
-  paired "sanity-$core_oldest sanity $core_oldest" "sanity-$core_newest sanity $core_newest"
+  step "sanity-$core_oldest" sanity "$core_oldest"
+  step "sanity-$core_newest" sanity "$core_newest"
 }
 units_steps() {
   local version steps=()
   for version in "${core_versions[@]}"; do steps+=("units-$version units $version"); done
+  paired "${steps[@]}"
+}
+# make test's sanity and units, two at a time: each sanity step beside a units step (units run --local, no venv of
+# ansible-test's), then the remaining units in pairs.
+checks_steps() {
+  local version steps=("sanity-$core_oldest sanity $core_oldest") units=()
+  for version in "${core_versions[@]}"; do units+=("units-$version units $version"); done
+  steps+=("${units[0]}" "sanity-$core_newest sanity $core_newest" "${units[@]:1}")
   paired "${steps[@]}"
 }
 molecule_steps() {
@@ -135,8 +146,7 @@ ecosystem_steps() {
 case ${1:-all} in
   all)
     step ansible-lint lint
-    sanity_steps
-    units_steps
+    checks_steps
     step target-python target_python
     ecosystem_steps
     step lab lab
