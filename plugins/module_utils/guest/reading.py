@@ -72,6 +72,15 @@ class GuestReading:
         return result
 
 
+def agent_facts(domain, commands_reader=None):
+    """(commands, osinfo): the agent's enabled commands (None when it does not answer) and its guest-get-osinfo."""
+    try:
+        commands = (commands_reader or levels.enabled_commands)(domain)
+    except LibvirtCollectionError:
+        return None, {}
+    return commands, levels.guest_os(domain, commands)
+
+
 def reading_for(domain, params, reader_factory=None, commands_reader=None):
     """The GuestReading of ``params['verify_level']`` for ``domain`` (full when the module has no such option).
 
@@ -82,17 +91,14 @@ def reading_for(domain, params, reader_factory=None, commands_reader=None):
     requested = params.get("verify_level") or "full"
     if requested != "auto":
         return GuestReading(domain, requested, "asked for", reader_factory=reader_factory)
-    try:
-        commands = (commands_reader or levels.enabled_commands)(domain)
-    except LibvirtCollectionError:
-        commands = None
+    commands, osinfo = agent_facts(domain, commands_reader)
     if commands is None:
         if has_agent_channel(live_root(domain)):
             return GuestReading(domain, "full", "auto: the agent does not answer yet; the full level waits for it",
                                 reader_factory=reader_factory)
         return GuestReading(domain, "none", "auto: the definition has no guest agent channel ({0})".format(levels.AGENT_CHANNEL),
                             reader_factory=reader_factory)
-    level, why = levels.choose("auto", commands, domain=domain.name(), osinfo=levels.guest_os(domain, commands))
+    level, why = levels.choose("auto", commands, domain=domain.name(), osinfo=osinfo)
     return GuestReading(domain, level, "auto: " + why, reader_factory=reader_factory)
 
 
@@ -102,11 +108,7 @@ def check_level(domain, requested, commands_reader=None):
     agent names it (guest-get-osinfo; {} when it does not). Never changes anything."""
     if requested == "none":
         return {"level": "none", "why": "asked for: the guest is not read (the seed's blind dance)", "os": {}}
-    try:
-        commands = (commands_reader or levels.enabled_commands)(domain)
-    except LibvirtCollectionError:
-        commands = None
+    commands, osinfo = agent_facts(domain, commands_reader)
     channel = has_agent_channel(live_root(domain)) if commands is None else True
-    osinfo = levels.guest_os(domain, commands) if commands else {}
     level, why = levels.choose(requested, commands, has_agent_channel=channel, domain=domain.name(), osinfo=osinfo)
     return {"level": level, "why": why, "os": osinfo}
