@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -79,6 +80,34 @@ class Lab:
                         domain.undefine()
             finally:
                 connection.close()
+
+    def persistent_xml(self, hv, guest):
+        """The guest's persistent definition on a hypervisor (VIR_DOMAIN_XML_INACTIVE), to boot it from again."""
+        connection = self.connect(hv)
+        try:
+            return connection.lookupByName(guest).XMLDesc(2)
+        finally:
+            connection.close()
+
+    def start_afresh(self, hv, guest, definition, mac, timeout):
+        """The guest removed everywhere, defined from ``definition`` on ``hv`` and started; waits (bounded) until its
+        agent lists the pair of ``mac``'s three netdevs (master, standby, VF)."""
+        self.remove_domains([guest])
+        connection = self.connect(hv)
+        try:
+            connection.defineXML(definition).create()
+        finally:
+            connection.close()
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                interfaces = self.agent(hv, guest, "guest-network-get-interfaces")
+                if sum(1 for i in interfaces if i.get("hardware-address") == mac) >= 3:
+                    return
+            except AssertionError:
+                pass  # the agent is not up yet
+            assert time.monotonic() < deadline, "{0} never listed its three netdevs".format(guest)
+            time.sleep(2)
 
     def agent(self, hv, guest, command, arguments=None):
         """One guest agent command through virsh on the hypervisor (what an operator would type); its 'return'."""

@@ -27,22 +27,7 @@ FOREIGN_MAC = "52:54:00:6c:00:99"  # no guest of the lab owns it: another tenant
 
 def boot(lab, definition):
     """vm1 from ``definition`` on hv1, wherever it ran; waits (bounded) until its agent lists the pair's 3 netdevs."""
-    lab.remove_domains([GUEST])
-    connection = lab.connect("hv1")
-    try:
-        connection.defineXML(definition).create()
-    finally:
-        connection.close()
-    deadline = time.monotonic() + BOOT_TIMEOUT
-    while True:
-        try:
-            interfaces = lab.agent("hv1", GUEST, "guest-network-get-interfaces")
-            if sum(1 for i in interfaces if i.get("hardware-address") == MAC) >= 3:
-                return
-        except AssertionError:
-            pass  # the agent is not up yet
-        assert time.monotonic() < deadline, "vm1 never listed its three netdevs"
-        time.sleep(2)
+    lab.start_afresh("hv1", GUEST, definition, MAC, BOOT_TIMEOUT)
 
 
 def fdb_entries(lab, hv, mac):
@@ -64,11 +49,7 @@ def boot_lying(lab, original, mac):
 @pytest.fixture(scope="module")
 def original(lab):
     assert lab.hypervisor_running(GUEST) == "hv1", "the lab promises vm1 on hv1"
-    connection = lab.connect("hv1")
-    try:
-        xml = connection.lookupByName(GUEST).XMLDesc(2)  # VIR_DOMAIN_XML_INACTIVE
-    finally:
-        connection.close()
+    xml = lab.persistent_xml("hv1", GUEST)
     yield xml
     boot(lab, xml)
     assert lab.failover("hv1", GUEST, expect=["steady"], timeout=BOOT_TIMEOUT).get("state") == "steady"

@@ -77,24 +77,9 @@ def udev_252(lab, hv):
 def boot(lab, definition, parameter=None):
     """vm1 from ``definition`` (with the kernel ``parameter``) on hv1, wherever it ran; waits (bounded) until its agent
     lists the pair's three netdevs."""
-    lab.remove_domains([GUEST])
     xml = definition.replace("</cmdline>", " {0}</cmdline>".format(parameter), 1) if parameter else definition
-    connection = lab.connect("hv1")
-    try:
-        connection.defineXML(xml).create()
-    finally:
-        connection.close()
     BOOTED.clear()
-    deadline = time.monotonic() + BOOT_TIMEOUT
-    while True:
-        try:
-            interfaces = lab.agent("hv1", GUEST, "guest-network-get-interfaces")
-            if sum(1 for i in interfaces if i.get("hardware-address") == MAC) == 3:
-                break
-        except AssertionError:
-            pass  # the agent is not up yet
-        assert time.monotonic() < deadline, "vm1 never listed its three netdevs"
-        time.sleep(2)
+    lab.start_afresh("hv1", GUEST, xml, MAC, BOOT_TIMEOUT)
     BOOTED["parameter"] = parameter
 
 
@@ -130,11 +115,7 @@ def pair_names(lab, hv):
 @pytest.fixture(scope="module")
 def original(lab):
     assert lab.hypervisor_running(GUEST) == "hv1", "the lab promises vm1 on hv1"
-    connection = lab.connect("hv1")
-    try:
-        xml = connection.lookupByName(GUEST).XMLDesc(2)  # VIR_DOMAIN_XML_INACTIVE
-    finally:
-        connection.close()
+    xml = lab.persistent_xml("hv1", GUEST)
     assert "<cmdline>" in xml
     yield xml
     boot(lab, xml)

@@ -44,11 +44,7 @@ def boot_as(lab, name, definition):
 def definition(lab):
     """vm1's persistent definition on hv1; vm1 is booted from it again at the end, whatever happened."""
     assert lab.hypervisor_running(GUEST) == "hv1", "the lab promises vm1 on hv1"
-    connection = lab.connect("hv1")
-    try:
-        xml = connection.lookupByName(GUEST).XMLDesc(2)  # VIR_DOMAIN_XML_INACTIVE
-    finally:
-        connection.close()
+    xml = lab.persistent_xml("hv1", GUEST)
     assert "<name>{0}</name>".format(GUEST) in xml
     yield xml
     boot_as(lab, GUEST, xml)
