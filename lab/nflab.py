@@ -549,9 +549,10 @@ def wait_for(predicate, timeout, what):
 # --- inventory --------------------------------------------------------------------------------------
 
 
-def write_inventory(count, variant, platforms, vfs, memory_mib):
+def inventory_data(count, platforms, vfs):
+    """The lab's Ansible inventory: the hypervisors over SSH, the guests through their agent."""
     ssh_args = "-F {0}".format(SSH_DIR / "config")
-    inventory = {
+    return {
         "all": {"children": {
             "hypervisors": {
                 "hosts": {hv: {"ansible_host": hv, "nflab_mgmt_address": mgmt_address(hv), "nflab_platform": platforms[hv],
@@ -562,7 +563,7 @@ def write_inventory(count, variant, platforms, vfs, memory_mib):
                                "nflab_vfs": vfs[hv]}
                           for hv in HYPERVISORS},
                 "vars": {"ansible_user": "root", "ansible_ssh_common_args": ssh_args,
-                         # hv1/hv2 exist in every lab: keep each lab's SSH control sockets apart
+                         # hv1, hv2, ... exist in every lab: keep each lab's SSH control sockets apart
                          "ansible_control_path_dir": str(SSH_DIR / "cp"),
                          "ansible_python_interpreter": "/usr/bin/python3"},
             },
@@ -579,11 +580,14 @@ def write_inventory(count, variant, platforms, vfs, memory_mib):
             },
         }},
     }
+
+
+def write_inventory(count, variant, platforms, vfs, memory_mib):
     (SSH_DIR / "ssh").write_text("#!/bin/sh\n# ssh with the lab's config, for libvirt's qemu+ssh transport\n"
                                  "exec ssh -F {0} \"$@\"\n".format(SSH_DIR / "config"))
     (SSH_DIR / "ssh").chmod(0o755)
     path = STATE / "inventory.json"
-    path.write_text(json.dumps(inventory, indent=2))
+    path.write_text(json.dumps(inventory_data(count, platforms, vfs), indent=2))
     (STATE / "lab.json").write_text(json.dumps({"guests": guest_names(count), "hypervisors": list(HYPERVISORS),
                                                 "net_namespace": NET_NS, "prefix": PREFIX, "variant": variant,
                                                 "guest_memory_mib": memory_mib, "vfs": vfs,
