@@ -153,7 +153,7 @@ def plan(vms, capacities, memory_reserve_mib=0):
     vms = check_vms(vms)
     reserve = _count(memory_reserve_mib, "memory_reserve_mib")
     if not isinstance(capacities, dict):
-        raise PlanError("The capacities must be a dict {hypervisor: capacity} of the destinations, not "
+        raise PlanError("The capacities must be a dict {{hypervisor: capacity}} of the destinations, not "
                         "{0}.".format(type(capacities).__name__))
     destinations = [Destination(str(name), capacities[name]) for name in sorted(capacities, key=str)]
     placements, unplaced = [], []
