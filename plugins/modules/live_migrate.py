@@ -420,6 +420,11 @@ def argument_spec():
             "alias": {"type": "str", "required": True}, "xml": {"type": "str", "required": True}}},
         "timeout": {"type": "float", "default": 300.0},
         "poll_interval": {"type": "float", "default": 0.5},
+        "stall_seconds": {"type": "float"},
+        "on_stall": {"type": "str", "choices": ["auto_converge", "abort"], "default": "auto_converge"},
+        "unplug_timeout": {"type": "float"},
+        "auto_converge_initial": {"type": "int"},
+        "auto_converge_increment": {"type": "int"},
     }, **FDB_ARGUMENT_SPEC, **guest_failover.VERIFY_ARGUMENT_SPEC, **dance.STEP_ARGUMENT_SPEC)
 
 
