@@ -27,6 +27,19 @@ RESTORE_POLL_SECONDS = 0.02
 RETURN_CHECK_SECONDS = 0.25  # while the (failing) migration still runs
 
 
+def check_stall_options(options):
+    """Bad stall bounds or auto-converge figures fail before anything happens."""
+    for name in ("stall_seconds", "unplug_timeout"):
+        if (options.get(name) or 0) < 0:
+            raise LibvirtCollectionError("{0} must be 0 or more seconds (0: not watched), not {1:g}. Nothing was done.".format(
+                name, options[name]))
+    for name in ("auto_converge_initial", "auto_converge_increment"):
+        value = options.get(name)
+        if value is not None and not 1 <= value <= 100:
+            raise LibvirtCollectionError("{0} is a percentage of vCPU time, 1 to 100, not {1}. Nothing was done.".format(
+                name, value))
+
+
 def find_on_both(source, destination, name):
     """(source domain or None, active at the source, destination domain or None, active at the destination)."""
     source_domain = find_domain(source, name=name)
@@ -121,6 +134,7 @@ class LiveMigration:
         if self.options["postcopy_after"] is not None and not self.options["postcopy"]:
             raise LibvirtCollectionError("postcopy_after needs postcopy: true (post-copy must be enabled when the migration "
                                          "starts before the module can switch to it).")
+        check_stall_options(self.options)
         source_domain, source_active, _destination_domain, destination_active = self.locate(self.destination())
         source_uri = connection_uri(self.source)
         if destination_active and not source_active:
@@ -197,7 +211,7 @@ class LiveMigration:
             # QEMU refuses to change migration capabilities while a migration runs: auto-converge needs a new one
             stalls[-1]["action"] = "retried_with_auto_converge"
             flags |= mg.MIGRATE_AUTO_CONVERGE
-            params.update(self.auto_converge_params())
+            params = dict(params, **self.auto_converge_params())
             result["notes"].append("the migration stalled ({0}): retrying it with auto-converge".format(job.stall["kind"]))
         result["flags"] = [name for flag, name in mg.FLAG_NAMES if flags & flag]
         result["flags_value"] = flags

@@ -10,7 +10,9 @@ Two stalls, each with a bound:
   the data remaining is what the guest dirtied during the pass before. When the guest dirties memory faster than the
   bandwidth moves it, that figure stops falling and the migration never ends. A stall is ``stall_seconds`` without a
   pass that starts with at least 5% less data remaining than the best pass before it (the first pass, the bulk copy,
-  is not compared), over at least one whole pass.
+  is not compared), over at least one whole pass. A poll sees a pass some time after it started, when part of it was
+  sent already: the figure is corrected by what the bandwidth moved since the end of the pass before, as the last poll
+  of that pass lets estimate.
 - wait_unplug: with a failover VF (QEMU's failover_pair_id, libvirt's <teaming>), QEMU asks the guest to unplug the
   VF once the destination is ready, and waits in its wait-unplug state, with no timeout of its own, before it moves
   any memory. libvirt reports no data to transfer then (it reads QEMU's RAM figures only once memory moves). A stall
@@ -50,6 +52,7 @@ class StallWatch:
         self.compared = False  # a pass started after the best one, not 5% better
         self.ready_at = None  # the elapsed seconds when the destination was first seen ready, no data moving yet
         self.moving = False  # memory moves (libvirt reports data to transfer)
+        self.previous = None  # (elapsed, data remaining) of the last poll while memory moves
         self.last = {}  # the last statistics of the running job
         self.stall = None
 
@@ -67,9 +70,11 @@ class StallWatch:
             return self._waiting(elapsed, destination_ready) if not self.moving else None
         self.moving = True
         iteration = stats.get("memory_iteration") or 0
+        remaining = stats.get("data_remaining") or 0
         if iteration > self.iteration:
             self.iteration = iteration
-            self._pass_started(iteration, elapsed, stats.get("data_remaining") or 0)
+            self._pass_started(iteration, elapsed, self._at_pass_start(elapsed, remaining, stats.get("memory_bps")))
+        self.previous = (elapsed, remaining)
         if self.stall_seconds and self.compared and elapsed - self.best[1] >= self.stall_seconds:
             self.stall = self._verdict(NOT_CONVERGING, elapsed, stalled_for_s=round(elapsed - self.best[1], 1),
                                        bound_s=self.stall_seconds)
@@ -84,6 +89,15 @@ class StallWatch:
             self.stall = self._verdict(WAIT_UNPLUG, elapsed, stalled_for_s=round(elapsed - self.ready_at, 1),
                                        bound_s=self.unplug_timeout)
         return self.stall
+
+    def _at_pass_start(self, elapsed, remaining, bandwidth):
+        """The data remaining when the pass started: what the poll sees plus what the bandwidth moved since the pass
+        before ended (estimated from that pass's last poll; never more than the time between the two polls)."""
+        if self.previous is None or not bandwidth:
+            return remaining
+        between = elapsed - self.previous[0]
+        since_start = min(between, max(0.0, between - self.previous[1] / bandwidth))
+        return remaining + bandwidth * since_start
 
     def _pass_started(self, iteration, elapsed, remaining):
         self.passes.append({"iteration": iteration, "elapsed_s": round(elapsed, 1), "remaining_mib": mib(remaining)})
