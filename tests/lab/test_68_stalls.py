@@ -89,7 +89,7 @@ def test_a_migration_that_does_not_converge_is_retried_with_auto_converge_then_r
     result = migrate(lab, tmp_path, "not-converging", vm=name, probe=False, variant="manual",
                      migrate_bandwidth_mib=BANDWIDTH_MIB, migrate_stall_seconds=STALL_SECONDS, migrate_timeout=900)
     report = result.report
-    assert result.rc != 0, result.output[-3000:]
+    assert result.rc != 0 and report is not None, result.output[-3000:]
     assert report["outcome"] == "rolled_back", report["message"]
     assert report["failed_step"].startswith("Run the live migration"), report["failed_step"]
     assert "stalled: it did not converge" in report["message"] and "after a first migration that stalled too" in report["message"]
@@ -109,7 +109,7 @@ def test_a_guest_that_never_releases_its_vf_in_the_teaming_variant_is_aborted_at
     result = migrate(lab, tmp_path, "wait-unplug", vm=name, probe=False, variant="teaming",
                      migrate_unplug_timeout=UNPLUG_TIMEOUT)
     report = result.report
-    assert result.rc != 0, result.output[-3000:]
+    assert result.rc != 0 and report is not None, result.output[-3000:]
     assert report["variant"] == "teaming"
     assert report["outcome"] == "rolled_back", report["message"]
     assert "QEMU waits in wait-unplug" in report["message"], report["message"]
