@@ -27,8 +27,8 @@ from test_60_faults import OTHER, connection, migrate, remove_clone, start_clone
 
 BANDWIDTH_MIB = 8  # migrate_bandwidth_mib: the cap
 DIRTY_MIB = 64  # what the guest rewrites: several seconds of passes at the cap, however slow the machine
-STALL_SECONDS = 15
-UNPLUG_TIMEOUT = 20
+STALL_SECONDS = 10  # about one pass and a half at the cap
+UNPLUG_TIMEOUT = 10
 BOOT_TIMEOUT = 600  # a TCG boot on a busy 2-core machine, to the guest's steady state
 PROGRESS_RATIO = 0.95  # live_migrate's: progress is a pass that starts with 5% less than the best before it
 
