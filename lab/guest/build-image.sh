@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Build the lab guest: the Debian cloud kernel plus an initramfs holding
-# busybox, the virtio/net_failover/vmxnet3 modules, qemu-ga and udp_echo.
+# busybox, the virtio/net_failover/vmxnet3 modules, qemu-ga, udp_echo and dirty.
 # No disk image: /init (from this directory) runs everything from RAM.
 #
 # Usage: build-image.sh OUT_DIR
@@ -30,7 +30,7 @@ pkgs=("$kpkg" busybox-static qemu-guest-agent)
 # Cache key: our sources plus the exact candidate .debs (version, file, hash)
 # and the host libc (static udp_echo, ld.so and qemu-ga's libs come from it).
 stamp=$( {
-	cat "$here/build-image.sh" "$here/init" "$here/udp_echo.c"
+	cat "$here/build-image.sh" "$here/init" "$here/udp_echo.c" "$here/dirty.c"
 	apt-cache show --no-all-versions "${pkgs[@]}" |
 		grep -E '^(Package|Version|Filename|SHA256):'
 	dpkg-query -W libc6
@@ -94,8 +94,9 @@ for lib in $(ldd "$root/usr/sbin/qemu-ga" | grep -o '/[^ ]*'); do
 done
 [ -e "$root/lib64/ld-linux-x86-64.so.2" ] || die "ldd did not list the dynamic loader"
 
-# The echo responder, static so it needs nothing from the libs above.
+# The echo responder and the memory dirtier (nflab.dirty), static so they need nothing from the libs above.
 gcc -static -O2 -o "$root/bin/udp_echo" "$here/udp_echo.c"
+gcc -static -O2 -o "$root/bin/dirty" "$here/dirty.c"
 
 install -m 0755 "$here/init" "$root/init"
 

@@ -15,6 +15,9 @@ description:
   - While the migration runs the module polls the job (C(virDomainGetJobStats)) for progress, switches to post-copy when
     asked to (O(postcopy), O(postcopy_after)) and aborts the job (C(virDomainAbortJob)) when O(timeout) passes; the domain
     then keeps running on the source.
+  - With O(stall_seconds) it also watches for a migration that does not converge (the guest dirties memory as fast as
+    the bandwidth moves it), and with O(unplug_timeout) for QEMU waiting in C(wait-unplug) for a guest that does not
+    release its failover VF; see O(on_stall) for what it does then, and RV(stall) for the figures it reports.
   - Afterwards it returns libvirt's statistics of the completed job (downtime, data transferred, time), read from the
     destination (or the source). libvirt's downtime is the time the guest was paused; it is not the network outage,
     which also depends on the guest's failover state and the switches' learning.
@@ -145,9 +148,54 @@ options:
         required: true
   timeout:
     description:
-      - Seconds the migration may take. Then the module aborts it and fails; the domain keeps running on the source.
+      - Seconds the migration may take, a retry with auto-converge (O(on_stall)) included. Then the module aborts it and
+        fails; the domain keeps running on the source.
     type: float
     default: 300
+  stall_seconds:
+    description:
+      - Seconds without progress after which a migration that does not converge counts as stalled.
+      - Pre-copy sends the guest's memory in passes; each pass starts with what the guest dirtied during the pass before
+        (C(memory_iteration) and C(data_remaining) of the job statistics). Progress is a pass that starts with at least
+        5% less data remaining than the best pass before it. The first pass (the bulk copy) is not compared, and a stall
+        needs at least one pass that brought no progress, so a pass longer than O(stall_seconds) is never cut short.
+      - Not watched when not given or V(0). Never looked for after the switch to post-copy (which cannot be aborted).
+    type: float
+  on_stall:
+    description:
+      - What to do when the migration does not converge (O(stall_seconds)).
+      - V(auto_converge) aborts it and migrates once more with auto-converge (C(VIR_MIGRATE_AUTO_CONVERGE), QEMU throttles
+        the guest's vCPUs until it converges; O(auto_converge_initial), O(auto_converge_increment)); QEMU cannot turn it on
+        in a running migration. When that migration stalls too, the module aborts it and fails. There is no retry when
+        O(auto_converge) was on already, with O(variant=teaming) or O(fdb_mac) (QEMU plugged the VF back on the abort, a
+        new migration would unplug it again), or when less than a second of O(timeout) is left.
+      - V(abort) aborts it and fails.
+      - Either way a failed migration leaves the domain running on the source. A stall in C(wait-unplug)
+        (O(unplug_timeout)) is always aborted.
+    type: str
+    choices: [auto_converge, abort]
+    default: auto_converge
+  unplug_timeout:
+    description:
+      - Seconds a migration may wait for the guest to release its failover VF (QEMU's C(wait-unplug), with libvirt
+        C(<teaming>) or QEMU's C(failover_pair_id)), counted from the moment the destination runs the incoming domain.
+        QEMU itself waits forever. Then the module aborts the migration and fails.
+      - The module sees the wait as a job with no data to transfer yet (libvirt reports QEMU's memory figures only once
+        memory moves).
+      - After the abort QEMU waits up to 30 s more for the unplug to complete, then plugs the VF back (a guest that
+        never released it just keeps it); the module waits for the migration call to return meanwhile.
+      - Not watched when not given or V(0).
+    type: float
+  auto_converge_initial:
+    description:
+      - With auto-converge (O(auto_converge), or the retry of O(on_stall)), the percentage of vCPU time QEMU takes from
+        the guest first (C(VIR_MIGRATE_PARAM_AUTO_CONVERGE_INITIAL)), 1 to 100. QEMU's default (20) when not given.
+    type: int
+  auto_converge_increment:
+    description:
+      - With auto-converge, how many percent more QEMU takes each time the migration still does not converge
+        (C(VIR_MIGRATE_PARAM_AUTO_CONVERGE_INCREMENT)), 1 to 100. QEMU's default (10) when not given.
+    type: int
   poll_interval:
     description:
       - Seconds between two reads of the job's progress (at most 0.05 with O(fdb_mac), to catch the guest's release).
@@ -196,6 +244,20 @@ EXAMPLES = r"""
     max_downtime: 100
     postcopy: true
     postcopy_after: 20
+
+- name: Migrate vm1, aborting when it stops converging for 60 s and retrying once with auto-converge (30%, then 10% more)
+  netfailover.standby.live_migrate:
+    name: vm1
+    destination_uri: qemu+tcp://198.51.100.12/system
+    stall_seconds: 60
+    on_stall: auto_converge
+    auto_converge_initial: 30
+  register: migrated
+
+- name: Show why the migration stalled, if it did
+  ansible.builtin.debug:
+    msg: "{{ migrated.stall }}"
+  when: migrated.stall is not none
 """
 
 RETURN = r"""
@@ -233,7 +295,8 @@ location:
   type: str
   sample: destination
 flags:
-  description: The names of the migration flags used (or that would be used).
+  description: The names of the migration flags used (or that would be used); after a retry with auto-converge, the
+    retry's.
   returned: always
   type: list
   elements: str
@@ -317,7 +380,7 @@ postcopy_started:
   type: bool
   sample: false
 notes:
-  description: What the module did besides migrating (maximum downtime set, post-copy switch, abort).
+  description: What the module did besides migrating (maximum downtime set, post-copy switch, abort, retry with auto-converge).
   returned: always
   type: list
   elements: str
@@ -368,6 +431,61 @@ release_watch:
       description: The last error of the watch, or null.
       type: str
   sample: {"primary": "eth1", "checks": 93, "failed_checks": 0, "slowest_check_seconds": 0.41, "last_error": null}
+stall:
+  description:
+    - The stall the module found (the last one, when a retry stalled too), with the figures that triggered it; null when
+      none was found.
+  returned: always
+  type: dict
+  contains:
+    kind:
+      description: V(not_converging) (O(stall_seconds)) or V(wait_unplug) (O(unplug_timeout)).
+      type: str
+    action:
+      description: V(retried_with_auto_converge) (the retry then succeeded) or V(aborted).
+      type: str
+    attempts:
+      description: How many migrations the module started (2 after a retry with auto-converge).
+      type: int
+    detected_after_s:
+      description: Seconds from the start of that migration to the stall.
+      type: float
+    stalled_for_s:
+      description: Seconds without progress (not_converging) or waiting after the destination was ready (wait_unplug).
+      type: float
+    bound_s:
+      description: The bound that was passed (O(stall_seconds) or O(unplug_timeout)).
+      type: float
+    passes:
+      description: The last passes over the guest's memory, each with its number (C(iteration)), when it started
+        (C(elapsed_s)) and the MiB remaining then (C(remaining_mib)); empty for wait_unplug.
+      type: list
+      elements: dict
+    remaining_mib:
+      description: MiB left to send at the last poll; null for wait_unplug.
+      type: float
+    best_remaining_mib:
+      description: The fewest MiB a pass after the first started with; null for wait_unplug.
+      type: float
+    dirty_rate_mibs:
+      description: How fast the guest dirtied memory (libvirt's C(memory_dirty_rate) times the page size), MiB/s. In a
+        migration that does not converge it is about the bandwidth or more; null for wait_unplug.
+      type: float
+    bandwidth_mibs:
+      description: How fast the migration moved memory (C(memory_bps)), MiB/s; null for wait_unplug.
+      type: float
+    auto_converge_throttle_percent:
+      description: The share of vCPU time auto-converge took from the guest then, or null.
+      type: int
+    earlier:
+      description: The stall of the first migration when the retry stalled too (the same fields), else empty.
+      type: list
+      elements: dict
+  sample: {"kind": "not_converging", "action": "aborted", "attempts": 2, "detected_after_s": 64.2, "stalled_for_s": 20.1,
+           "bound_s": 20, "passes": [{"iteration": 2, "elapsed_s": 44.1, "remaining_mib": 32.4},
+                                      {"iteration": 3, "elapsed_s": 56.9, "remaining_mib": 32.1}],
+           "remaining_mib": 13.9, "best_remaining_mib": 32.1, "dirty_rate_mibs": 2.49, "bandwidth_mibs": 2.5,
+           "auto_converge_throttle_percent": 30, "earlier": []}
 guest:
   description:
     - The guest's failover state on the destination after the migration (or when it already ran there), read through the
@@ -420,6 +538,11 @@ def argument_spec():
             "alias": {"type": "str", "required": True}, "xml": {"type": "str", "required": True}}},
         "timeout": {"type": "float", "default": 300.0},
         "poll_interval": {"type": "float", "default": 0.5},
+        "stall_seconds": {"type": "float"},
+        "on_stall": {"type": "str", "choices": ["auto_converge", "abort"], "default": "auto_converge"},
+        "unplug_timeout": {"type": "float"},
+        "auto_converge_initial": {"type": "int"},
+        "auto_converge_increment": {"type": "int"},
     }, **FDB_ARGUMENT_SPEC, **guest_failover.VERIFY_ARGUMENT_SPEC, **dance.STEP_ARGUMENT_SPEC)
 
 

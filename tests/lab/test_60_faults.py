@@ -224,11 +224,11 @@ QEMU_NS = "http://libvirt.org/schemas/domain/qemu/1.0"
 ET.register_namespace("qemu", QEMU_NS)
 
 
-def start_clone(lab, conn, name, number, standby=True, teaming=False, until="steady"):
+def start_clone(lab, conn, name, number, standby=True, teaming=False, until="steady", parameters=""):
     """A second guest beside vm1, defined from vm1's definition on the same hypervisor: its own name, MAC
     (52:54:00:6c:00:NN) and address (192.0.2.NN); without <teaming> when not ``standby``; with QEMU's
-    failover_pair_id on its VF when ``teaming`` (as the lab's teaming variant defines it). Returns the running domain
-    once its guest agent shows ``until``."""
+    failover_pair_id on its VF when ``teaming`` (as the lab's teaming variant defines it); the guest's kernel
+    ``parameters`` added (lab/guest/init). Returns the running domain once its guest agent shows ``until``."""
     root = ET.fromstring(conn.lookupByName(VM).XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE))
     root.find("name").text = name
     root.remove(root.find("uuid"))
@@ -239,6 +239,8 @@ def start_clone(lab, conn, name, number, standby=True, teaming=False, until="ste
             interface.remove(element)
     cmdline = root.find("os/cmdline")
     cmdline.text = cmdline.text.replace("192.0.2.11", "192.0.2.{0}".format(number)).replace("hostname=vm1", "hostname=" + name)
+    if parameters:
+        cmdline.text += " " + parameters
     serial = root.find("devices/serial/source")
     serial.set("path", serial.get("path").replace("vm1", name))
     if teaming and root.find("{%s}override" % QEMU_NS) is None:

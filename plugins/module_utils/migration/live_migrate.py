@@ -12,6 +12,7 @@ from ansible_collections.netfailover.standby.plugins.module_utils.guest import f
 from ansible_collections.netfailover.standby.plugins.module_utils.guest.reading import reading_for
 from ansible_collections.netfailover.standby.plugins.module_utils.migration import dance
 from ansible_collections.netfailover.standby.plugins.module_utils.migration import transfer as mg
+from ansible_collections.netfailover.standby.plugins.module_utils.migration.stall import NOT_CONVERGING, StallWatch, describe
 from ansible_collections.netfailover.standby.plugins.module_utils.virt import domains
 from ansible_collections.netfailover.standby.plugins.module_utils.virt.connection import (
     LibvirtCollectionError,
@@ -24,6 +25,19 @@ from ansible_collections.netfailover.standby.plugins.module_utils.virt.connectio
 RESTORE_WAIT_SECONDS = 10.0
 RESTORE_POLL_SECONDS = 0.02
 RETURN_CHECK_SECONDS = 0.25  # while the (failing) migration still runs
+
+
+def check_stall_options(options):
+    """Bad stall bounds or auto-converge figures fail before anything happens."""
+    for name in ("stall_seconds", "unplug_timeout"):
+        if (options.get(name) or 0) < 0:
+            raise LibvirtCollectionError("{0} must be 0 or more seconds (0: not watched), not {1:g}. Nothing was done.".format(
+                name, options[name]))
+    for name in ("auto_converge_initial", "auto_converge_increment"):
+        value = options.get(name)
+        if value is not None and not 1 <= value <= 100:
+            raise LibvirtCollectionError("{0} is a percentage of vCPU time, 1 to 100, not {1}. Nothing was done.".format(
+                name, value))
 
 
 def find_on_both(source, destination, name):
@@ -108,7 +122,7 @@ class LiveMigration:
                 "destination_uri": self.destination_uri, "mode": self.options["mode"], "location": location,
                 "flags": flag_names, "flags_value": flags, "job": None, "job_read_from": None, "elapsed_seconds": 0.0, "progress": [],
                 "postcopy_started": False, "notes": [], "fdb": None, "released_seconds": None,
-                "release_watch": None, "fdb_restored": None}
+                "release_watch": None, "fdb_restored": None, "stall": None}
 
     def run(self):
         try:
@@ -120,6 +134,7 @@ class LiveMigration:
         if self.options["postcopy_after"] is not None and not self.options["postcopy"]:
             raise LibvirtCollectionError("postcopy_after needs postcopy: true (post-copy must be enabled when the migration "
                                          "starts before the module can switch to it).")
+        check_stall_options(self.options)
         source_domain, source_active, _destination_domain, destination_active = self.locate(self.destination())
         source_uri = connection_uri(self.source)
         if destination_active and not source_active:
@@ -176,6 +191,55 @@ class LiveMigration:
         params = mg.migration_params(options["migrate_uri"], options["bandwidth"], options["destination_xml"])
         params.update(self.definition_params)
         flags = result["flags_value"]
+        if flags & mg.MIGRATE_AUTO_CONVERGE:
+            params.update(self.auto_converge_params())
+        on_poll = self.fdb_switch_watch(domain) if self.fdb is not None else None
+        interval = min(options["poll_interval"], 0.05) if on_poll else options["poll_interval"]
+        started = self.clock()
+        stalls = []  # the stall of each attempt that stalled
+        attempts = 0
+        while True:
+            attempts += 1
+            # the timeout bounds all attempts together
+            timeout = options["timeout"] if attempts == 1 else round(options["timeout"] - (self.clock() - started), 1)
+            job = self.attempt(domain, params, flags, result, on_poll, interval, timeout)
+            if not job.stalled:
+                break
+            stalls.append(dict(job.stall, action="aborted"))
+            if not self.retry_with_auto_converge(job, flags, domain, started):
+                break
+            # QEMU refuses to change migration capabilities while a migration runs: auto-converge needs a new one
+            stalls[-1]["action"] = "retried_with_auto_converge"
+            flags |= mg.MIGRATE_AUTO_CONVERGE
+            params = dict(params, **self.auto_converge_params())
+            result["notes"].append("the migration stalled ({0}): retrying it with auto-converge".format(job.stall["kind"]))
+        result["flags"] = [name for flag, name in mg.FLAG_NAMES if flags & flag]
+        result["flags_value"] = flags
+        if stalls:
+            result["stall"] = dict(stalls[-1], attempts=attempts, earlier=stalls[:-1])
+        result.update(elapsed_seconds=round(self.clock() - started, 3), progress=job.samples,
+                      postcopy_started=job.postcopy_started,
+                      fdb=self.fdb_result, released_seconds=self.released_seconds,
+                      release_watch=self.fdb_watch.summary() if self.fdb_watch is not None else None,
+                      fdb_restored=self.fdb_restored)
+        if self.fdb is not None and self.fdb_result is None:
+            watch = self.fdb_watch
+            result["notes"].append(
+                "the FDB entry was not switched: no check of the guest saw it release its VF during the migration "
+                "(primary {0}; {1} checks, {2} failed{3})".format(
+                    watch.primary or "unknown", watch.checks, watch.failed_checks,
+                    ", the last with: " + watch.last_error if watch.last_error else ""))
+        if job.timed_out or job.stalled or job.error is not None:
+            self.fail(job, domain, result)
+        result["job"], result["job_read_from"] = self.completed_stats(domain)
+        if result["job"] is None:
+            result["notes"].append("libvirt kept no statistics of the completed job{0}; progress has the last polls of the "
+                                   "running job".format(" (it keeps none after post-copy)" if job.postcopy_started else ""))
+        return result
+
+    def attempt(self, domain, params, flags, result, on_poll, interval, timeout):
+        """One migration, monitored (progress, post-copy, stalls, ``timeout``); its MigrationJob, run."""
+        options = self.options
         if options["mode"] == "managed":
             destination_rw = self.open(read_only=False)
 
@@ -188,32 +252,39 @@ class LiveMigration:
                                       destination=self.destination_uri)
         if options["max_downtime"]:
             mg.set_max_downtime(domain, downtime=options["max_downtime"], name=self.name)
-            result["notes"].append("maximum downtime set to {0} ms".format(options["max_downtime"]))
-        on_poll = self.fdb_switch_watch(domain) if self.fdb is not None else None
-        interval = min(options["poll_interval"], 0.05) if on_poll else options["poll_interval"]
-        job = mg.MigrationJob(domain, call, options["timeout"], interval,
+            note = "maximum downtime set to {0} ms".format(options["max_downtime"])
+            if note not in result["notes"]:
+                result["notes"].append(note)
+        watch = StallWatch(options.get("stall_seconds"), options.get("unplug_timeout"))
+        job = mg.MigrationJob(domain, call, timeout, interval,
                               postcopy_after=options["postcopy_after"] if options["postcopy"] else None, clock=self.clock,
-                              on_poll=on_poll)
+                              on_poll=on_poll, watch=watch if watch.watching else None,
+                              destination_ready=self.destination_ready)
         job.run()
-        result.update(elapsed_seconds=round(job.elapsed, 3), progress=job.samples, postcopy_started=job.postcopy_started,
-                      fdb=self.fdb_result, released_seconds=self.released_seconds,
-                      release_watch=self.fdb_watch.summary() if self.fdb_watch is not None else None,
-                      fdb_restored=self.fdb_restored)
-        if self.fdb is not None and self.fdb_result is None:
-            watch = self.fdb_watch
-            result["notes"].append(
-                "the FDB entry was not switched: no check of the guest saw it release its VF during the migration "
-                "(primary {0}; {1} checks, {2} failed{3})".format(
-                    watch.primary or "unknown", watch.checks, watch.failed_checks,
-                    ", the last with: " + watch.last_error if watch.last_error else ""))
         result["notes"].extend(job.notes)
-        if job.timed_out or job.error is not None:
-            self.fail(job, domain, result)
-        result["job"], result["job_read_from"] = self.completed_stats(domain)
-        if result["job"] is None:
-            result["notes"].append("libvirt kept no statistics of the completed job{0}; progress has the last polls of the "
-                                   "running job".format(" (it keeps none after post-copy)" if job.postcopy_started else ""))
-        return result
+        return job
+
+    def auto_converge_params(self):
+        return mg.auto_converge_params(self.options.get("auto_converge_initial"), self.options.get("auto_converge_increment"))
+
+    def destination_ready(self):
+        """Whether the destination runs the incoming domain (libvirt starts it there before QEMU migrates)."""
+        try:
+            found = find_domain(self.destination(), name=self.name)
+            return found is not None and domains.is_active(found, name=self.name)
+        except LibvirtCollectionError:
+            return False
+
+    def retry_with_auto_converge(self, job, flags, domain, started):
+        """After a stall: whether to migrate again with auto-converge (once, and only where it can help)."""
+        options = self.options
+        return (options.get("on_stall", "auto_converge") == "auto_converge"
+                and job.stall["kind"] == NOT_CONVERGING
+                and not flags & mg.MIGRATE_AUTO_CONVERGE  # already on: the same migration again would stall again
+                # QEMU-driven failover: QEMU plugged the VF back on the abort, a new migration would unplug it again
+                and options.get("variant") != "teaming" and self.fdb is None
+                and options["timeout"] - (self.clock() - started) >= 1
+                and job.finished and self.where_now(domain) == "source")
 
     def fdb_switch_watch(self, domain):
         """A poll hook: the first poll that finds the guest's VF released points the FDB entry at fdb_port."""
@@ -317,10 +388,36 @@ class LiveMigration:
                 detail = "the module aborted it (virDomainAbortJob)"
             raise LibvirtCollectionError("The migration of {0} to {1} did not finish within {2:g} s; {3}. {4}".format(
                 self.name, self.destination_uri, self.options["timeout"], detail, where), result=result)
+        if job.stalled:
+            raise LibvirtCollectionError("The migration of {0} to {1} stalled: {2}; {3}. {4}".format(
+                self.name, self.destination_uri, describe(job.stall), self.stall_action(job, result), where),
+                result=result)
         error = job.error
         message = error.message if isinstance(error, LibvirtCollectionError) else str(error)
         raise LibvirtCollectionError("{0}. {1}".format(message.rstrip("."), where),
                                      error_code=getattr(error, "error_code", None), result=result)
+
+    def stall_action(self, job, result):
+        """What the module did about the stall, in words."""
+        if job.abort_error:
+            done = ("the module tried to abort it, but the abort failed ({0}): the job may still be running; watch "
+                    "`virsh domjobinfo {1}`".format(job.abort_error.rstrip("."), self.name))
+        else:
+            done = "the module aborted it (virDomainAbortJob)"
+        if result["stall"]["earlier"]:
+            return done + " (it was the retry with auto-converge, after a first migration that stalled too)"
+        if job.stall["kind"] != NOT_CONVERGING or self.options.get("on_stall", "auto_converge") != "auto_converge":
+            return done
+        if result["flags_value"] & mg.MIGRATE_AUTO_CONVERGE:
+            why = "auto-converge was on already"
+        elif self.options.get("variant") == "teaming" or self.fdb is not None:
+            why = ("no retry with auto-converge with the QEMU-driven failover: a new migration would unplug the VF that "
+                   "QEMU plugs back now")
+        elif job.finished:
+            why = "no time left within the timeout for a retry with auto-converge"
+        else:
+            why = "the aborted migration did not end, so no retry"
+        return "{0} ({1})".format(done, why)
 
     def completed_stats(self, domain):
         """The completed job's statistics, from the destination domain, else the source's (when it still exists)."""

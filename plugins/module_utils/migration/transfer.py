@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Live migration of a domain with libvirt's migrate3 / migrateToURI3: flags and parameters, a monitored run with
-progress, post-copy switch and timeout (abortJob), and the completed job's statistics.
+progress, post-copy switch, stall detection (stall.py) and timeout (abortJob), and the completed job's statistics.
 
 The migration call blocks until the migration ends, so it runs in a thread while the calling thread polls
 ``jobStats()``; libvirt connections may be used from several threads.
@@ -37,6 +37,8 @@ PARAM_URI = "migrate_uri"
 PARAM_BANDWIDTH = "bandwidth"
 PARAM_DEST_XML = "destination_xml"
 PARAM_PERSIST_XML = "persistent_xml"
+PARAM_AUTO_CONVERGE_INITIAL = "auto_converge.initial"  # percent; libvirt accepts them only with VIR_MIGRATE_AUTO_CONVERGE
+PARAM_AUTO_CONVERGE_INCREMENT = "auto_converge.increment"
 XML_MIGRATABLE = 8  # VIR_DOMAIN_XML_MIGRATABLE: the form a destination can parse
 
 JOB_NONE = 0  # VIR_DOMAIN_JOB_NONE
@@ -82,6 +84,16 @@ def migration_params(migrate_uri=None, bandwidth=None, destination_xml=None, per
         params[PARAM_DEST_XML] = destination_xml
     if persistent_xml:
         params[PARAM_PERSIST_XML] = persistent_xml
+    return params
+
+
+def auto_converge_params(initial=None, increment=None):
+    """The typed parameters that tune auto-converge (QEMU's defaults, 20% then 10% more, when not given)."""
+    params = {}
+    if initial:
+        params[PARAM_AUTO_CONVERGE_INITIAL] = int(initial)
+    if increment:
+        params[PARAM_AUTO_CONVERGE_INCREMENT] = int(increment)
     return params
 
 
@@ -213,11 +225,15 @@ class MigrationJob:
     """Run ``call()`` (a blocking migration) in a thread while polling the source domain's job.
 
     ``max_downtime`` is not set here (the runner sets it before the start); ``postcopy_after`` switches to
-    post-copy once the job has run that long; ``timeout`` aborts the job.
+    post-copy once the job has run that long; ``timeout`` aborts the job; so does a stall that ``watch`` (a
+    stall.StallWatch, fed every poll's statistics; never in post-copy, which cannot be aborted) finds.
+    ``destination_ready()`` tells the watch whether the destination runs the incoming domain.
+    ``abort_grace``: how long the migration call may take to return after the abort. QEMU cancels at once, except in
+    wait-unplug: then it first waits up to 30 s more for the guest to finish the unplug (to plug the VF back whole).
     """
 
-    def __init__(self, domain, call, timeout, poll_interval=0.5, postcopy_after=None, clock=time.monotonic, abort_grace=30.0,
-                 on_poll=None):
+    def __init__(self, domain, call, timeout, poll_interval=0.5, postcopy_after=None, clock=time.monotonic, abort_grace=90.0,
+                 on_poll=None, watch=None, destination_ready=None):
         self.on_poll = on_poll  # called at every poll of the running job with the elapsed seconds and the job's type
         self.job_type = None  # the type of the job at the last poll (VIR_DOMAIN_JOB_*)
         self.domain = domain
@@ -234,6 +250,9 @@ class MigrationJob:
         self.postcopy_started = False
         self.aborted = False
         self.abort_error = None  # why virDomainAbortJob failed, when it did
+        self.watch = watch
+        self.destination_ready = destination_ready
+        self.stall = None  # the watch's verdict that aborted the job
         self.elapsed = 0.0
         self.finished = False
         self.notes = []
@@ -255,13 +274,18 @@ class MigrationJob:
             if not thread.is_alive():
                 break
             elapsed = self.clock() - started
-            self._sample(elapsed)
+            stats = self._sample(elapsed)
             if self.on_poll is not None:
                 self.on_poll(elapsed, self.job_type)
             if self.postcopy_after is not None and not self.postcopy_started and elapsed >= self.postcopy_after:
                 self._start_postcopy()
+            if self.watch is not None and not self.postcopy_started:
+                self.stall = self.watch.update(elapsed, stats, self.destination_ready)
+                if self.stall is not None:
+                    self._abort(thread, "aborted the job after {0:.1f} s: {1}".format(elapsed, self.stall["kind"]))
+                    break
             if elapsed >= self.timeout:
-                self._abort(thread)
+                self._abort(thread, "aborted the job after {0:g} s".format(self.timeout))
                 break
         self.finished = not thread.is_alive()
         self.elapsed = self.clock() - started
@@ -269,17 +293,24 @@ class MigrationJob:
     @property
     def timed_out(self):
         """Aborted on timeout and not finished successfully anyway (a job can complete while it is being aborted)."""
-        return self.aborted and (self.error is not None or not self.finished)
+        return self.aborted and self.stall is None and (self.error is not None or not self.finished)
+
+    @property
+    def stalled(self):
+        """Aborted on a stall and not finished successfully anyway."""
+        return self.stall is not None and (self.error is not None or not self.finished)
 
     def _sample(self, elapsed):
+        """The job's statistics now (None when libvirt gave none), kept as a progress sample while the job runs."""
         try:
             stats = job_stats(self.domain, 0, name=self.name)
         except LibvirtCollectionError:
-            return  # the job may be ending: the thread tells how it ended
+            return None  # the job may be ending: the thread tells how it ended
         self.job_type = (stats or {}).get("type", JOB_NONE)
         if self.job_type != JOB_NONE:
             self.samples.append(progress_sample(elapsed, stats))
             del self.samples[:-PROGRESS_SAMPLES_KEPT]
+        return stats
 
     def _start_postcopy(self):
         try:
@@ -290,11 +321,11 @@ class MigrationJob:
             self.notes.append("could not switch to post-copy: {0}".format(error.message))
             self.postcopy_after = None  # do not retry every poll
 
-    def _abort(self, thread):
+    def _abort(self, thread, note):
         self.aborted = True
         try:
             abort_job(self.domain, name=self.name)
-            self.notes.append("aborted the job after {0:g} s".format(self.timeout))
+            self.notes.append(note)
         except LibvirtCollectionError as error:
             self.abort_error = error.message
             self.notes.append("could not abort the job: {0}".format(error.message))

@@ -13,6 +13,7 @@ import pytest
 
 from ansible_collections.netfailover.standby.plugins.module_utils.virt import connection as lc
 from ansible_collections.netfailover.standby.plugins.module_utils.migration import transfer as mg
+from ansible_collections.netfailover.standby.plugins.module_utils.migration.stall import StallWatch
 from ansible_collections.netfailover.standby.tests.unit.plugins.fake_libvirt import LAB_COMPLETED, FakeDomain, libvirt, libvirt_error
 
 
@@ -230,3 +231,80 @@ def test_job_stats_errors_while_polling_are_ignored():
     job = mg.MigrationJob(domain, migration, timeout=5, poll_interval=0.05)
     job.run()
     assert job.samples == [] and job.error is None
+
+
+# --- stalls -------------------------------------------------------------------------------------------------------
+
+
+def not_converging():
+    """The job statistics of a migration whose every pass after the bulk copy starts with 32 MiB again."""
+    def at(iteration, remaining_mib):
+        return {"type": libvirt.VIR_DOMAIN_JOB_UNBOUNDED, "data_total": 256 << 20, "data_remaining": remaining_mib << 20,
+                "memory_iteration": iteration, "memory_bps": 2 << 20, "memory_dirty_rate": 512, "memory_page_size": 4096}
+    return [at(1, 100), at(2, 32), at(2, 16), at(3, 32), at(3, 16), at(4, 32), at(4, 16)]
+
+
+def aborting(domain, migration):
+    """abortJob ends the blocking call (as QEMU's cancel does)."""
+    def abort():
+        domain.calls.append(("abortJob",))
+        migration.done.set()
+        return 0
+    return abort
+
+
+def test_a_stall_aborts_the_job_and_is_not_a_timeout():
+    domain = FakeDomain()
+    domain.jobs = not_converging()
+    migration = Migration(domain)
+    domain.abortJob = aborting(domain, migration)
+    job = mg.MigrationJob(domain, migration, timeout=5, poll_interval=0.02, watch=StallWatch(stall_seconds=0.05))
+    job.run()
+    assert job.stalled and not job.timed_out and job.finished
+    assert job.stall["kind"] == "not_converging" and [p["iteration"] for p in job.stall["passes"]] == [1, 2, 3]
+    assert job.notes == ["aborted the job after {0:.1f} s: not_converging".format(job.stall["detected_after_s"])]
+
+
+def test_a_stalled_job_that_completes_while_being_aborted_is_a_success():
+    domain = FakeDomain()
+    domain.jobs = not_converging()
+    migration = Migration(domain)
+
+    def abort():
+        migration.done.set()  # it finished anyway
+        raise libvirt_error("Requested operation is not valid: no job is active on the domain", libvirt.VIR_ERR_OPERATION_INVALID)
+
+    domain.abortJob = abort
+    job = mg.MigrationJob(domain, migration, timeout=5, poll_interval=0.02, watch=StallWatch(stall_seconds=0.05))
+    job.run()
+    assert job.stall is not None and not job.stalled and job.error is None
+
+
+def test_no_stall_is_looked_for_in_post_copy():
+    domain = FakeDomain()
+    domain.jobs = not_converging()
+    migration = Migration(domain)
+    finish_after(migration, 0.4)
+    job = mg.MigrationJob(domain, migration, timeout=5, poll_interval=0.02, postcopy_after=0,
+                          watch=StallWatch(stall_seconds=0.05))
+    job.run()
+    assert job.postcopy_started and job.stall is None and not job.aborted
+
+
+def test_wait_unplug_aborts_once_the_destination_was_ready_for_the_bound():
+    domain = FakeDomain()
+    domain.jobs = [{"type": libvirt.VIR_DOMAIN_JOB_UNBOUNDED, "data_total": 0, "data_remaining": 0}]
+    migration = Migration(domain)
+    domain.abortJob = aborting(domain, migration)
+    asked = []
+    job = mg.MigrationJob(domain, migration, timeout=5, poll_interval=0.02, watch=StallWatch(unplug_timeout=0.1),
+                          destination_ready=lambda: asked.append(1) or len(asked) >= 3)
+    job.run()
+    assert job.stalled and job.stall["kind"] == "wait_unplug" and len(asked) == 3
+
+
+def test_auto_converge_params():
+    assert mg.auto_converge_params() == {}
+    assert mg.auto_converge_params(30, 5) == {"auto_converge.initial": 30, "auto_converge.increment": 5}
+    assert (mg.PARAM_AUTO_CONVERGE_INITIAL, mg.PARAM_AUTO_CONVERGE_INCREMENT) == (
+        libvirt.VIR_MIGRATE_PARAM_AUTO_CONVERGE_INITIAL, libvirt.VIR_MIGRATE_PARAM_AUTO_CONVERGE_INCREMENT)
