@@ -20,9 +20,12 @@ before dirtied, so (data remaining at the next pass start) / (at this one) = dir
 that stops converging has a ratio of about 1 or more. The figures are checked against each other, not against numbers.
 """
 
+import json
+
 import libvirt
 import pytest
 
+from conftest import LAB_STATE
 from test_60_faults import OTHER, connection, migrate, remove_clone, start_clone
 
 BANDWIDTH_MIB = 8  # migrate_bandwidth_mib: the cap
@@ -31,6 +34,30 @@ STALL_SECONDS = 10  # about one pass and a half at the cap
 UNPLUG_TIMEOUT = 10
 BOOT_TIMEOUT = 600  # a TCG boot on a busy 2-core machine, to the guest's steady state
 PROGRESS_RATIO = 0.95  # live_migrate's: progress is a pass that starts with 5% less than the best before it
+ROWS = []
+
+
+@pytest.fixture(scope="module", autouse=True)
+def stall_table():
+    """Every stall's figures go into stalls.json in the lab's state folder and are printed at the end."""
+    yield
+    (LAB_STATE / "stalls.json").write_text(json.dumps(ROWS, indent=2))
+    print("\ncase          | kind           | attempt | detected after s | stalled for s | MiB at pass starts      "
+          "| dirty MiB/s | moved MiB/s | live_migrate s | wall s")
+    for row in ROWS:
+        print("{case:13} | {kind:14} | {attempt:7} | {detected_after_s:16} | {stalled_for_s:13} | {passes:23} | "
+              "{dirty_rate_mibs!s:11} | {bandwidth_mibs!s:11} | {live_migrate_s!s:14} | {wall_seconds}".format(**row))
+
+
+def record(case, report):
+    steps = {step["step"]: step for step in report["steps"]}
+    found = report["stall"]
+    for attempt, each in enumerate(found["earlier"] + [found], start=1):
+        ROWS.append(dict({key: each[key] for key in ("kind", "detected_after_s", "stalled_for_s", "dirty_rate_mibs",
+                                                     "bandwidth_mibs")},
+                         case=case, attempt=attempt, wall_seconds=report["wall_seconds"],
+                         live_migrate_s=steps["live_migrate"]["seconds"],
+                         passes=", ".join("{0:g}".format(p["remaining_mib"]) for p in each["passes"] if p["iteration"] > 1)))
 
 
 def stall_of(report):
@@ -99,6 +126,7 @@ def test_a_migration_that_does_not_converge_is_retried_with_auto_converge_then_r
     for each in [found] + found["earlier"]:
         assert_not_converging(each)
     assert "the migration stalled (not_converging): retrying it with auto-converge" in report["migration_notes"]
+    record("not converging", report)
     assert report["final_state"] == "steady"
     assert_back_on_the_source_with_its_vf(lab, name, number, source)
 
@@ -118,6 +146,7 @@ def test_a_guest_that_never_releases_its_vf_in_the_teaming_variant_is_aborted_at
     assert found["bound_s"] == UNPLUG_TIMEOUT and found["stalled_for_s"] >= UNPLUG_TIMEOUT
     assert found["detected_after_s"] >= found["stalled_for_s"]  # counted from the destination's readiness, not the start
     assert found["passes"] == [] and found["remaining_mib"] is None  # no memory moved
+    record("wait-unplug", report)
     assert report["final_state"] == "steady"
     # libvirt still has the VF in the live definition: the guest never let it go, QEMU kept it
     conn = connection(lab, source)

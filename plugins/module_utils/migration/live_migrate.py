@@ -88,6 +88,7 @@ class LiveMigration:
         self.netdev_lister = netdev_lister  # the guest's netdev names (guest_agent.netdev_names by default)
         self.netdev_mac_lister = netdev_mac_lister  # {name: MAC} of them, for the interfaces level (guest_agent.netdev_macs)
         self.definition_params = {}  # migrate3's destination_xml / persistent_xml for destination_devices
+        self.no_retry = None  # after a stall: why the module did not migrate once more with auto-converge
         self.expectation = dance.step_expectation(options, "live_migrate")  # bad input fails before anything happens
 
     def close(self):
@@ -206,7 +207,8 @@ class LiveMigration:
             if not job.stalled:
                 break
             stalls.append(dict(job.stall, action="aborted"))
-            if not self.retry_with_auto_converge(job, flags, domain, started):
+            self.no_retry = self.why_no_retry(job, flags, domain, started, retried=len(stalls) > 1)
+            if self.no_retry is not None:
                 break
             # QEMU refuses to change migration capabilities while a migration runs: auto-converge needs a new one
             stalls[-1]["action"] = "retried_with_auto_converge"
@@ -275,16 +277,25 @@ class LiveMigration:
         except LibvirtCollectionError:
             return False
 
-    def retry_with_auto_converge(self, job, flags, domain, started):
-        """After a stall: whether to migrate again with auto-converge (once, and only where it can help)."""
-        options = self.options
-        return (options.get("on_stall", "auto_converge") == "auto_converge"
-                and job.stall["kind"] == NOT_CONVERGING
-                and not flags & mg.MIGRATE_AUTO_CONVERGE  # already on: the same migration again would stall again
-                # QEMU-driven failover: QEMU plugged the VF back on the abort, a new migration would unplug it again
-                and options.get("variant") != "teaming" and self.fdb is None
-                and options["timeout"] - (self.clock() - started) >= 1
-                and job.finished and self.where_now(domain) == "source")
+    def why_no_retry(self, job, flags, domain, started, retried):
+        """After a stall: None when the module migrates once more with auto-converge, else why not, in words ("" when
+        on_stall or the kind of stall asks for none)."""
+        if self.options.get("on_stall", "auto_converge") != "auto_converge" or job.stall["kind"] != NOT_CONVERGING:
+            return ""
+        if retried:
+            return "it was the retry with auto-converge, after a first migration that stalled too"
+        if flags & mg.MIGRATE_AUTO_CONVERGE:
+            return "auto-converge was on already"  # the same migration again would stall again
+        if self.options.get("variant") == "teaming" or self.fdb is not None:
+            return ("no retry with auto-converge with the QEMU-driven failover: a new migration would unplug the VF that "
+                    "QEMU plugs back now")
+        if not job.finished:
+            return "the aborted migration did not end, so no retry"
+        if self.options["timeout"] - (self.clock() - started) < 1:
+            return "no time left within the timeout for a retry with auto-converge"
+        if self.where_now(domain) != "source":
+            return "the domain is not back on the source alone after the abort, so no retry"
+        return None
 
     def fdb_switch_watch(self, domain):
         """A poll hook: the first poll that finds the guest's VF released points the FDB entry at fdb_port."""
@@ -390,34 +401,21 @@ class LiveMigration:
                 self.name, self.destination_uri, self.options["timeout"], detail, where), result=result)
         if job.stalled:
             raise LibvirtCollectionError("The migration of {0} to {1} stalled: {2}; {3}. {4}".format(
-                self.name, self.destination_uri, describe(job.stall), self.stall_action(job, result), where),
+                self.name, self.destination_uri, describe(job.stall), self.stall_action(job), where),
                 result=result)
         error = job.error
         message = error.message if isinstance(error, LibvirtCollectionError) else str(error)
         raise LibvirtCollectionError("{0}. {1}".format(message.rstrip("."), where),
                                      error_code=getattr(error, "error_code", None), result=result)
 
-    def stall_action(self, job, result):
+    def stall_action(self, job):
         """What the module did about the stall, in words."""
         if job.abort_error:
             done = ("the module tried to abort it, but the abort failed ({0}): the job may still be running; watch "
                     "`virsh domjobinfo {1}`".format(job.abort_error.rstrip("."), self.name))
         else:
             done = "the module aborted it (virDomainAbortJob)"
-        if result["stall"]["earlier"]:
-            return done + " (it was the retry with auto-converge, after a first migration that stalled too)"
-        if job.stall["kind"] != NOT_CONVERGING or self.options.get("on_stall", "auto_converge") != "auto_converge":
-            return done
-        if result["flags_value"] & mg.MIGRATE_AUTO_CONVERGE:
-            why = "auto-converge was on already"
-        elif self.options.get("variant") == "teaming" or self.fdb is not None:
-            why = ("no retry with auto-converge with the QEMU-driven failover: a new migration would unplug the VF that "
-                   "QEMU plugs back now")
-        elif job.finished:
-            why = "no time left within the timeout for a retry with auto-converge"
-        else:
-            why = "the aborted migration did not end, so no retry"
-        return "{0} ({1})".format(done, why)
+        return "{0} ({1})".format(done, self.no_retry) if self.no_retry else done
 
     def completed_stats(self, domain):
         """The completed job's statistics, from the destination domain, else the source's (when it still exists)."""

@@ -159,6 +159,22 @@ def test_no_retry_once_the_timeout_is_spent(scripted, monkeypatch):
     assert len(migrate_calls(hosts.source_domain)) == 1
 
 
+def test_no_retry_when_the_domain_is_not_back_on_the_source_alone(scripted):
+    hosts = Hosts()
+    stalling(hosts, scripted, [not_converging(1)])
+    aborted = hosts.source_domain.migrate_result
+
+    def aborted_but_left_on_the_destination():
+        hosts.destination_domain.active = True
+        hosts.destination.domains["vm1"] = hosts.destination_domain
+        return aborted()
+
+    hosts.source_domain.migrate_result = aborted_but_left_on_the_destination
+    with pytest.raises(LibvirtCollectionError, match="not back on the source alone after the abort, so no retry"):
+        hosts.run(stall_options())
+    assert len(migrate_calls(hosts.source_domain)) == 1
+
+
 def _with_clock(init, clock):
     def patched(self, *args, **kwargs):
         init(self, *args, **dict(kwargs, clock=clock))
