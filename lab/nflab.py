@@ -1,7 +1,7 @@
 # Copyright (c) 2026 netfailover.standby contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""nflab: two libvirt hypervisors and real net_failover guests on one machine.
+"""nflab: libvirt hypervisors (two to four) and real net_failover guests on one machine.
 
 Layout (every address lives inside a network namespace this script creates):
 
@@ -10,12 +10,15 @@ Layout (every address lives inside a network namespace this script creates):
   nflab-hvN   hostname hvN, own mount namespace with its own /etc/libvirt, /run/libvirt, ...;
               libvirtd + virtlogd + sshd (198.51.100.1N on mgmt0);
               bridge br0: uplink0 (to tor), pf0 (the emulated PF), the guests' standby taps;
-              bridge esw0: pf0-esw (the other end of pf0), the emulated VF's tap (the NIC's embedded switch).
+              bridge esw0: pf0-esw (the other end of pf0), the emulated VF's tap (the NIC's embedded switch);
+              STATE/hvN/sys: an emulated sysfs tree where pf0 is an SR-IOV PF with NFLAB_VFS VFs, which the qemu hook
+              (lab/hooks/qemu_hook.py) reserves for the guests that run there.
 
 Usage: python3 lab/nflab.py up|down|status|build-image|busy (tools/lab.sh does this). Run as root.
 """
 
 import argparse
+import importlib.util
 import json
 import os
 import shutil
@@ -50,7 +53,12 @@ from ansible_collections.netfailover.standby.plugins.module_utils.guest.topology
 )
 
 NET_NS = PREFIX + "-net"
-HYPERVISORS = ("hv1", "hv2")
+MAX_HYPERVISORS = 4
+DEFAULT_VFS = 8
+MAX_VFS = 64  # the emulated PF's sriov_totalvfs, as an i40e port's
+VF_PF = "pf0"  # the PF netdev: the lab's PF port on br0 (migrate_pf=pf0) and the PF of its sysfs tree
+PF_PCI_ADDRESS = "0000:3b:00.0"
+HOOK_CONFIG = "nflab.json"  # beside the qemu hook in /etc/libvirt/hooks: where its VFs and reservations are
 PROBE_ADDRESS = "192.0.2.1"
 CONTROL_ADDRESS = "198.51.100.1"
 SSH_DIR = STATE / "ssh"
@@ -63,6 +71,42 @@ GUEST_STEADY_TIMEOUT = 120
 
 def log(message):
     print("nflab: " + message, flush=True)
+
+
+def parse_hypervisors(text):
+    """NFLAB_HYPERVISORS: how many hypervisors, 2 to 4; their names hv1..hvN."""
+    count = int(text) if text.strip().isdigit() else None
+    if count is None or not 2 <= count <= MAX_HYPERVISORS:
+        raise SystemExit("NFLAB_HYPERVISORS {0!r}: give the number of hypervisors, 2 to {1}".format(text, MAX_HYPERVISORS))
+    return tuple("hv{0}".format(number) for number in range(1, count + 1))
+
+
+def parse_vfs(spec, hypervisors):
+    """NFLAB_VFS: one VF count for every hypervisor ("8") or one each ("hv1=8,hv2=2,hv3=3"); {hv: count}."""
+    def count(text, where):
+        if not text.strip().isdigit() or int(text) > MAX_VFS:
+            raise SystemExit("NFLAB_VFS {0!r}: {1} must be a number of VFs from 0 to {2}, not {3!r}".format(
+                spec, where, MAX_VFS, text))
+        return int(text)
+
+    if "=" not in spec:
+        return {hv: count(spec, "the count") for hv in hypervisors}
+    items = spec.split(",")
+    chosen = dict(item.split("=", 1) for item in items if "=" in item)
+    if len(chosen) != len(items) or set(chosen) != set(hypervisors):
+        raise SystemExit("NFLAB_VFS {0!r}: give one count for every hypervisor (8) or a count for each of {1} "
+                         "(hv1=8,hv2=2); NFLAB_HYPERVISORS says how many there are".format(spec, ", ".join(hypervisors)))
+    return {hv: count(chosen[hv], hv) for hv in hypervisors}
+
+
+def vf_address(number):
+    """The PCI address of VF ``number`` of the emulated PF: 0000:3b:02.0 to 0000:3b:02.7, then slot 03, ..."""
+    return "0000:3b:{0:02x}.{1}".format(2 + number // 8, number % 8)
+
+
+HYPERVISORS = parse_hypervisors(os.environ.get("NFLAB_HYPERVISORS", "2"))
+# lab-down also takes down the hypervisors of a lab brought up with more of them than NFLAB_HYPERVISORS says now
+ALL_HYPERVISORS = tuple("hv{0}".format(number) for number in range(1, MAX_HYPERVISORS + 1))
 
 
 def run(*argv, check=True, capture=False):
@@ -173,14 +217,15 @@ def hv_dir(hv):
     return STATE / hv
 
 
-def parse_platforms(spec):
+def parse_platforms(spec, hypervisors=HYPERVISORS):
     """NFLAB_PLATFORM: one platform for every hypervisor ("current") or one each ("hv1=debian12,hv2=current")."""
     if "=" not in spec:
-        return {hv: spec for hv in HYPERVISORS}
+        return {hv: spec for hv in hypervisors}
     items = spec.split(",")
     chosen = dict(item.split("=", 1) for item in items if "=" in item)
-    if len(chosen) != len(items) or set(chosen) != set(HYPERVISORS):
-        raise SystemExit("NFLAB_PLATFORM {0!r}: name a platform for each of {1}".format(spec, ", ".join(HYPERVISORS)))
+    if len(chosen) != len(items) or set(chosen) != set(hypervisors):
+        raise SystemExit("NFLAB_PLATFORM {0!r}: name a platform for each of {1} (NFLAB_HYPERVISORS says how many "
+                         "there are)".format(spec, ", ".join(hypervisors)))
     return chosen
 
 
@@ -258,8 +303,24 @@ def create_networks():
 # --- hypervisors --------------------------------------------------------------------------------------
 
 
-def prepare_hv_files(hv, tree):
+def sysfs_root(hv):
+    return hv_dir(hv) / "sys"
+
+
+def build_sysfs(root, vfs):
+    """The hypervisor's emulated sysfs tree at ``root``: the PF netdev pf0 at 0000:3b:00.0 with ``vfs`` VFs bound to
+    vfio-pci (VF n at vf_address(n)), in the kernel's layout, made by the unit tests' builder (one description of it)."""
+    spec = importlib.util.spec_from_file_location("sriov_host", REPO / "tests" / "unit" / "plugins" / "sriov_host.py")
+    sriov_host = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(sriov_host)
+    shutil.rmtree(root, ignore_errors=True)
+    sriov_host.FakeSysfs(root).pf(PF_PCI_ADDRESS, "i40e", [VF_PF], [vf_address(n) for n in range(vfs)], total=MAX_VFS,
+                                  vf_drivers={n: "vfio-pci" for n in range(vfs)})
+
+
+def prepare_hv_files(hv, tree, vfs):
     root = hv_dir(hv)
+    build_sysfs(sysfs_root(hv), vfs)
     for runtime in ("/run/libvirt", "/run/netfailover.standby"):  # a fresh boot has an empty /run
         shutil.rmtree(directory_in_state(hv, runtime), ignore_errors=True)
     for directory in LIBVIRT_DIRS:
@@ -276,6 +337,10 @@ def prepare_hv_files(hv, tree):
     shutil.copy2(REPO / "lab" / "hooks" / "qemu_hook.py", hooks / "qemu_hook.py")
     (hooks / "qemu").write_text('#!/bin/sh\nexec /usr/bin/python3 /etc/libvirt/hooks/qemu_hook.py "$@"\n')
     (hooks / "qemu").chmod(0o755)
+    # the hook reserves a VF of pf0 for each guest that runs here: the tree is seen at the same path inside the
+    # hypervisor's mount namespace, the reservation folder is the hypervisor's own /run/netfailover.standby
+    (hooks / HOOK_CONFIG).write_text(json.dumps({"hypervisor": hv, "pf": VF_PF, "sysfs_root": str(sysfs_root(hv)),
+                                                 "reservations": "/run/netfailover.standby"}, indent=2))
     autostart = etc / "qemu" / "networks" / "autostart"
     shutil.rmtree(autostart, ignore_errors=True)  # no libvirt "default" network (dnsmasq, 192.168.122.0/24)
     host_uuid_file = root / "host-uuid"
@@ -296,9 +361,9 @@ def directory_in_state(hv, directory):
     return hv_dir(hv) / LIBVIRT_DIRS[directory]
 
 
-def start_hypervisor(hv, platform):
+def start_hypervisor(hv, platform, vfs):
     tree = platform_tree(platform)
-    prepare_hv_files(hv, tree)
+    prepare_hv_files(hv, tree, vfs)
     pid_file(hv).parent.mkdir(parents=True, exist_ok=True)
     # The namespace holder: a sleep that owns the hypervisor's mount and UTS namespaces (its network
     # namespace is nflab-hvN). ip netns exec and unshare exec in place, so Popen's pid is the sleep's.
@@ -369,15 +434,18 @@ def prepare_ssh():
         "UsePAM no\nStrictModes no\nAuthorizedKeysFile {0}\nSubsystem sftp /usr/lib/openssh/sftp-server\n"
         "AcceptEnv LANG LC_*\n".format(SSH_DIR / "authorized_keys"))
     # The control side reaches the mgmt network from inside nflab-net: no lab address in the root namespace.
+    # "<guest>.guest" is the hypervisor that runs the guest now (lab/guest_proxy.py finds it when the connection is
+    # made): the inventory's guests reach their agent through it. ssh takes the first ProxyCommand that matches.
     (SSH_DIR / "config").write_text(
-        "Host hv1 hv2 198.51.100.*\n"
+        "Host *.guest\n  ProxyCommand {2} {3} {4} %n %p\n"
+        "Host {5} *.guest 198.51.100.*\n"
         "  User root\n  IdentityFile {0}\n  IdentitiesOnly yes\n  StrictHostKeyChecking no\n"
         "  UserKnownHostsFile /dev/null\n  LogLevel ERROR\n"
         # a lab torn down under a kept-open connection must not leave clients hanging on it
         "  ServerAliveInterval 5\n  ServerAliveCountMax 2\n"
-        "  ProxyCommand ip netns exec {1} nc %h %p\n"
-        "Host hv1\n  HostName {2}\nHost hv2\n  HostName {3}\n".format(
-            SSH_DIR / "id_ed25519", NET_NS, mgmt_address("hv1"), mgmt_address("hv2")))
+        "  ProxyCommand ip netns exec {1} nc %h %p\n".format(
+            SSH_DIR / "id_ed25519", NET_NS, sys.executable, REPO / "lab" / "guest_proxy.py", STATE, " ".join(HYPERVISORS))
+        + "".join("Host {0}\n  HostName {1}\n".format(hv, mgmt_address(hv)) for hv in HYPERVISORS))
 
 
 # --- guests ------------------------------------------------------------------------------------------
@@ -457,7 +525,7 @@ def keep_guests_busy():
     """A CPU-bound loop in every running guest of this lab (for proving the tests of another lab under load): each
     guest's vCPU, under TCG, then takes a host core. lab-down ends it with the guests."""
     import libvirt  # pylint: disable=import-outside-toplevel
-    for hv in HYPERVISORS:
+    for hv in lab_facts().get("hypervisors", HYPERVISORS):
         connection = libvirt.open(hv_uri(hv))
         try:
             for domain in connection.listAllDomains(libvirt.VIR_CONNECT_LIST_DOMAINS_ACTIVE):
@@ -481,43 +549,52 @@ def wait_for(predicate, timeout, what):
 # --- inventory --------------------------------------------------------------------------------------
 
 
-def write_inventory(count, variant, platforms):
+def inventory_data(count, platforms, vfs):
+    """The lab's Ansible inventory: the hypervisors over SSH, the guests through their agent."""
     ssh_args = "-F {0}".format(SSH_DIR / "config")
-    inventory = {
+    return {
         "all": {"children": {
             "hypervisors": {
                 "hosts": {hv: {"ansible_host": hv, "nflab_mgmt_address": mgmt_address(hv), "nflab_platform": platforms[hv],
                                # how the other hypervisor reaches this one for a migration (the collection's host variable)
-                               "netfailover_migration_uri": "qemu+tcp://{0}/system".format(mgmt_address(hv))}
+                               "netfailover_migration_uri": "qemu+tcp://{0}/system".format(mgmt_address(hv)),
+                               # the emulated SR-IOV PF: its sysfs tree (the modules' sysfs_root), its netdev, its VFs
+                               "netfailover_sysfs_root": str(sysfs_root(hv)), "netfailover_vf_pf": VF_PF,
+                               "nflab_vfs": vfs[hv]}
                           for hv in HYPERVISORS},
                 "vars": {"ansible_user": "root", "ansible_ssh_common_args": ssh_args,
-                         # hv1/hv2 exist in every lab: keep each lab's SSH control sockets apart
+                         # hv1, hv2, ... exist in every lab: keep each lab's SSH control sockets apart
                          "ansible_control_path_dir": str(SSH_DIR / "cp"),
                          "ansible_python_interpreter": "/usr/bin/python3"},
             },
             "guests": {
+                # The guests have no Python and no network for Ansible: they are reached through the guest agent (raw
+                # commands) on whichever hypervisor runs them when the connection is made (SSH host <guest>.guest).
                 "hosts": {name: {"nflab_address": guest_address(name), "nflab_mac": guest_mac(name),
-                                 "nflab_hypervisor": "hv1",
-                                 "nflab_primary_xml": str(STATE / "guests" / (name + "-primary.xml"))}
+                                 "nflab_primary_xml": str(STATE / "guests" / (name + "-primary.xml")),
+                                 "ansible_libvirt_uri": "qemu+ssh://root@{0}.guest/system?command={1}".format(
+                                     name, SSH_DIR / "ssh")}
                           for name in guest_names(count)},
-                # The guests have no Python and no network for Ansible: they are reached through the
-                # guest agent (raw commands), on whichever hypervisor runs them.
                 "vars": {"ansible_connection": "community.libvirt.libvirt_qemu",
-                         "ansible_libvirt_uri": "qemu+ssh://root@{{ nflab_hypervisor }}/system?command={0}".format(
-                             SSH_DIR / "ssh"),
                          "nflab_probe_namespace": NET_NS, "nflab_probe_address": PROBE_ADDRESS},
             },
         }},
     }
+
+
+def write_inventory(count, variant, platforms, vfs, memory_mib):
     (SSH_DIR / "ssh").write_text("#!/bin/sh\n# ssh with the lab's config, for libvirt's qemu+ssh transport\n"
                                  "exec ssh -F {0} \"$@\"\n".format(SSH_DIR / "config"))
     (SSH_DIR / "ssh").chmod(0o755)
     path = STATE / "inventory.json"
-    path.write_text(json.dumps(inventory, indent=2))
+    path.write_text(json.dumps(inventory_data(count, platforms, vfs), indent=2))
     (STATE / "lab.json").write_text(json.dumps({"guests": guest_names(count), "hypervisors": list(HYPERVISORS),
                                                 "net_namespace": NET_NS, "prefix": PREFIX, "variant": variant,
+                                                "guest_memory_mib": memory_mib, "vfs": vfs,
                                                 "platforms": {hv: dict(hv_versions(hv), name=platforms[hv])
                                                               for hv in HYPERVISORS},
+                                                "mgmt_addresses": {hv: mgmt_address(hv) for hv in HYPERVISORS},
+                                                "sysfs_roots": {hv: str(sysfs_root(hv)) for hv in HYPERVISORS},
                                                 "uris": {hv: hv_uri(hv) for hv in HYPERVISORS}}, indent=2))
     return path
 
@@ -525,10 +602,21 @@ def write_inventory(count, variant, platforms):
 # --- status, up, down --------------------------------------------------------------------------------
 
 
+def lab_facts():
+    """lab.json of the lab that is up (or half up), or {}."""
+    try:
+        return json.loads((STATE / "lab.json").read_text())
+    except (OSError, ValueError):
+        return {}
+
+
 def status():
-    report = {"namespaces": {n: netns_exists(n) for n in [NET_NS] + [hv_namespace(hv) for hv in HYPERVISORS]},
-              "processes": {}, "guests": {}}
-    for hv in HYPERVISORS:
+    facts = lab_facts()
+    hypervisors = facts.get("hypervisors", HYPERVISORS)  # the lab's own, whatever NFLAB_HYPERVISORS says now
+    report = {"namespaces": {n: netns_exists(n) for n in [NET_NS] + [hv_namespace(hv) for hv in hypervisors]},
+              "processes": {}, "guests": {}, "hypervisors": list(hypervisors), "vfs": facts.get("vfs"),
+              "guest_memory_mib": facts.get("guest_memory_mib")}
+    for hv in hypervisors:
         report["processes"][hv + "-namespaces"] = alive(read_pid(pid_file(hv + "-namespaces")))
         platform_file = hv_dir(hv) / "platform"
         report.setdefault("platforms", {})[hv] = platform_file.read_text() if platform_file.exists() else None
@@ -537,7 +625,7 @@ def status():
     lab = STATE / "lab.json"
     if all(report["namespaces"].values()) and all(report["processes"].values()) and lab.exists():
         import libvirt  # pylint: disable=import-outside-toplevel
-        for hv in HYPERVISORS:
+        for hv in hypervisors:
             connection = libvirt.open(hv_uri(hv))
             for domain in connection.listAllDomains(libvirt.VIR_CONNECT_LIST_DOMAINS_ACTIVE):
                 report["guests"][domain.name()] = {"hypervisor": hv, "state": guest_state(connection, domain.name())}
@@ -550,26 +638,29 @@ def status():
     return report
 
 
-def up(count, memory_mib, domain_type, variant, platforms):
+def up(count, memory_mib, domain_type, variant, platforms, vfs):
     started = time.monotonic()
     build_image()
     for platform in set(platforms.values()):
         platform_tree(platform)  # a missing tree is refused before anything is torn down
+    if count > vfs["hv1"]:
+        raise SystemExit("NFLAB_GUESTS={0}: the guests start on hv1, which has {1} VFs (NFLAB_VFS): give it at least "
+                         "one VF per guest".format(count, vfs["hv1"]))
     current = status()
     if current["healthy"] and current["variant"] == variant and len(current["guests"]) == count \
-            and current["platforms"] == platforms:
+            and current["platforms"] == platforms and current["vfs"] == vfs and current["guest_memory_mib"] == memory_mib:
         log("lab already up")
         return
-    down()  # recover from a half-built lab: start from nothing
+    down()  # recover from a half-built lab, or one of another size: start from nothing
     STATE.mkdir(parents=True, exist_ok=True)
     prepare_ssh()
     create_networks()
     for hv in HYPERVISORS:
-        start_hypervisor(hv, platforms[hv])
-    write_inventory(count, variant, platforms)
+        start_hypervisor(hv, platforms[hv], vfs[hv])
+    write_inventory(count, variant, platforms, vfs, memory_mib)
     start_guests(count, memory_mib, domain_type, variant)
     log("lab up in {0:.1f} s ({1}); inventory: {2}".format(
-        time.monotonic() - started, ", ".join("{0} {1}".format(hv, platforms[hv]) for hv in HYPERVISORS),
+        time.monotonic() - started, ", ".join("{0} {1}, {2} VFs".format(hv, platforms[hv], vfs[hv]) for hv in HYPERVISORS),
         STATE / "inventory.json"))
 
 
@@ -589,7 +680,7 @@ def destroy_guests(hv):
 
 
 def down():
-    for hv in HYPERVISORS:
+    for hv in ALL_HYPERVISORS:  # what is not there is skipped
         qemu_pids = [read_pid(path) for path in qemu_pid_files(hv)]
         destroy_guests(hv)
         for pid in qemu_pids:
@@ -604,7 +695,7 @@ def down():
         for path in [pid_file(hv + "-namespaces"), hv_dir(hv) / "platform"] + list(hv_pid_files(hv).values()):
             if path.exists():
                 path.unlink()
-    for name in [hv_namespace(hv) for hv in HYPERVISORS] + [NET_NS]:
+    for name in [hv_namespace(hv) for hv in ALL_HYPERVISORS] + [NET_NS]:
         if netns_exists(name):
             # e.g. the ProxyCommand netcats of SSH connections into the lab, and probes
             for pid in processes_in_network_namespace(name):
@@ -621,7 +712,8 @@ def main():
     parser.add_argument("action", choices=("up", "down", "status", "build-image", "libvirtd", "busy"))
     parser.add_argument("target", nargs="*", help="for libvirtd: HYPERVISOR stop|kill|start (fault injection)")
     parser.add_argument("--guests", type=int, default=int(os.environ.get("NFLAB_GUESTS", "1")))
-    parser.add_argument("--memory", type=int, default=256, help="MiB per guest")
+    parser.add_argument("--memory", type=int, default=int(os.environ.get("NFLAB_GUEST_MEMORY", "256")),
+                        help="MiB per guest (NFLAB_GUEST_MEMORY)")
     parser.add_argument("--domain-type", default=os.environ.get("NFLAB_DOMAIN_TYPE", "qemu"),
                         help="qemu (TCG, the default: nested KVM fails on this kind of machine) or kvm")
     parser.add_argument("--variant", choices=("manual", "teaming"), default=os.environ.get("NFLAB_VARIANT", "manual"),
@@ -631,7 +723,8 @@ def main():
                              "(libvirt 9.0, QEMU 7.2), or one each: hv1=debian12,hv2=current")
     args = parser.parse_args()
     if args.action == "up":
-        up(args.guests, args.memory, args.domain_type, args.variant, parse_platforms(args.platform))
+        up(args.guests, args.memory, args.domain_type, args.variant, parse_platforms(args.platform),
+           parse_vfs(os.environ.get("NFLAB_VFS", str(DEFAULT_VFS)), HYPERVISORS))
     elif args.action == "down":
         down()
         log("lab down")

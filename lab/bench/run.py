@@ -36,7 +36,6 @@ from . import stats, timeline_svg
 
 REPO = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
-HYPERVISORS = ("hv1", "hv2")
 VM = "vm1"
 
 
@@ -153,11 +152,12 @@ class Lab:
             self.brought_up = not running  # a lab that ran before stays up afterwards
         facts = json.loads((self.state / "lab.json").read_text())
         self.net_namespace = facts["net_namespace"]  # pylint: disable=attribute-defined-outside-init
+        self.hypervisors = facts["hypervisors"]  # pylint: disable=attribute-defined-outside-init
         self.inventory_data = json.loads((self.state / "inventory.json").read_text())  # pylint: disable=attribute-defined-outside-init
         self.set_esw_learning()
 
     def set_esw_learning(self):
-        for hv in HYPERVISORS:
+        for hv in self.hypervisors:
             self.ssh(hv, "bridge", "link", "set", "dev", "pf0-esw", "learning", self.esw_uplink_learning, timeout=60)
 
     def down(self):
@@ -170,6 +170,7 @@ class Lab:
         run([REPO / "tools" / "lab.sh", "up"], env=self.env(), timeout=1800, check=True)
         self.brought_up = True
         self.inventory_data = json.loads((self.state / "inventory.json").read_text())  # pylint: disable=attribute-defined-outside-init
+        self.hypervisors = json.loads((self.state / "lab.json").read_text())["hypervisors"]  # pylint: disable=attribute-defined-outside-init
         self.set_esw_learning()
 
     @property
@@ -185,7 +186,7 @@ class Lab:
     def running_on(self):
         """{vm: hypervisor} of the running guests."""
         where = {}
-        for hv in HYPERVISORS:
+        for hv in self.hypervisors:
             for name in self.ssh(hv, "virsh", "list", "--name", "--state-running", timeout=120).stdout.split():
                 where[name] = hv
         return where

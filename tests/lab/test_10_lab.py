@@ -11,10 +11,13 @@ GUEST = "vm1"
 
 
 def test_hypervisors_are_reached_over_ssh_as_distinct_hosts(lab):
-    names = {hv: lab.command(hv, "hostname")["stdout"] for hv in ("hv1", "hv2")}
-    assert names == {"hv1": "hv1", "hv2": "hv2"}
-    uuids = {hv: ET.fromstring(lab.command(hv, "virsh", "capabilities")["stdout"]).findtext("host/uuid") for hv in ("hv1", "hv2")}
-    assert uuids["hv1"] != uuids["hv2"]
+    hypervisors = lab.facts["hypervisors"]
+    assert hypervisors[:2] == ["hv1", "hv2"]  # NFLAB_HYPERVISORS: 2 to 4
+    assert sorted(lab.inventory["all"]["children"]["hypervisors"]["hosts"]) == hypervisors
+    names = {hv: lab.command(hv, "hostname")["stdout"] for hv in hypervisors}
+    assert names == {hv: hv for hv in hypervisors}
+    uuids = {hv: ET.fromstring(lab.command(hv, "virsh", "capabilities")["stdout"]).findtext("host/uuid") for hv in hypervisors}
+    assert len(set(uuids.values())) == len(hypervisors)
 
 
 def test_guest_runs_net_failover_in_the_steady_state(lab):

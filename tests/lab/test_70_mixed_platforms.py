@@ -50,7 +50,8 @@ def migrate(lab, variant, source, destination, tmp_path):
 
 @pytest.mark.parametrize("variant", ["manual", "teaming"])
 def test_migrate_between_libvirt_9_and_11_both_ways(mixed, variant, tmp_path):
-    lab = lab_up(PREFIX, NFLAB_PLATFORM=PLATFORMS, NFLAB_VARIANT=variant)  # a variant of its own: the lab is rebuilt
+    # a variant of its own: the lab is rebuilt; two hypervisors, one of each platform
+    lab = lab_up(PREFIX, NFLAB_PLATFORM=PLATFORMS, NFLAB_VARIANT=variant, NFLAB_HYPERVISORS="2")
     versions = lab.facts["platforms"]
     assert versions["hv1"]["libvirt"].startswith("9.") and versions["hv1"]["qemu"].startswith("7.2")
     assert int(versions["hv2"]["libvirt"].split(".")[0]) >= 11 and int(versions["hv2"]["qemu"].split(".")[0]) >= 10
