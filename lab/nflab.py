@@ -59,6 +59,7 @@ MAX_VFS = 64  # the emulated PF's sriov_totalvfs, as an i40e port's
 VF_PF = "pf0"  # the PF netdev: the lab's PF port on br0 (migrate_pf=pf0) and the PF of its sysfs tree
 PF_PCI_ADDRESS = "0000:3b:00.0"
 HOOK_CONFIG = "nflab.json"  # beside the qemu hook in /etc/libvirt/hooks: where its VFs and reservations are
+RESERVATION_DIR = "/run/netfailover.standby/locks"  # the collection's (migrate_lock_dir, vf_info's reservation_dir)
 PROBE_ADDRESS = "192.0.2.1"
 CONTROL_ADDRESS = "198.51.100.1"
 SSH_DIR = STATE / "ssh"
@@ -338,9 +339,9 @@ def prepare_hv_files(hv, tree, vfs):
     (hooks / "qemu").write_text('#!/bin/sh\nexec /usr/bin/python3 /etc/libvirt/hooks/qemu_hook.py "$@"\n')
     (hooks / "qemu").chmod(0o755)
     # the hook reserves a VF of pf0 for each guest that runs here: the tree is seen at the same path inside the
-    # hypervisor's mount namespace, the reservation folder is the hypervisor's own /run/netfailover.standby
+    # hypervisor's mount namespace; the reservations go where the collection keeps them (vf_info's reservation_dir)
     (hooks / HOOK_CONFIG).write_text(json.dumps({"hypervisor": hv, "pf": VF_PF, "sysfs_root": str(sysfs_root(hv)),
-                                                 "reservations": "/run/netfailover.standby"}, indent=2))
+                                                 "reservations": RESERVATION_DIR}, indent=2))
     autostart = etc / "qemu" / "networks" / "autostart"
     shutil.rmtree(autostart, ignore_errors=True)  # no libvirt "default" network (dnsmasq, 192.168.122.0/24)
     host_uuid_file = root / "host-uuid"

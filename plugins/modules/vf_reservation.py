@@ -17,7 +17,8 @@ description:
     migrate role's per-VM locks. C(mkdir) is atomic, so two runs that choose at the same moment get two different VFs.
     M(netfailover.standby.vf_info) reports reservations; a reservation left by a run that was killed can be removed by
     hand (the error message names the folders).
-  - Idempotent - a VM that already holds a reservation on the PF keeps it.
+  - Idempotent - a VM that already holds a reservation on the PF keeps it (with O(addresses), the ones it holds of
+    those).
   - The migrate role reserves the destination's VF in its preflight for a VF at a fixed host PCI address
     (C(<interface type='hostdev'>)) and releases it when the run ends, when the domain owns the VF (or the run failed).
     A VF pool (a libvirt network with C(<forward mode='hostdev'>)) needs no reservation - libvirt allocates the VF when
@@ -42,6 +43,16 @@ options:
     description:
       - The PF netdev whose VFs are candidates, for example C(enp59s0f0). Required with O(state=present).
     type: str
+  addresses:
+    description:
+      - Reserve exactly these VFs of O(pf) (PCI addresses, for example the ones the filter
+        P(netfailover.standby.evacuation_plan#filter) chose), all or none, instead of the first free one. With
+        O(state=present) only.
+      - Refused, with nothing changed, when one of them is not a VF of O(pf), a domain has it (defined or running) or
+        another owner's reservation holds it - the message names the owner. The reservations O(vm) holds already are
+        kept; its other reservations on O(pf)'s VFs are released, so that it holds exactly these.
+    type: list
+    elements: str
   vm:
     description:
       - The VM (libvirt domain name) the VF is for.
@@ -76,6 +87,13 @@ EXAMPLES = r"""
   register: vf
   delegate_to: hv2
 
+- name: Reserve the VF the evacuation plan chose for vm1
+  netfailover.standby.vf_reservation:
+    pf: enp59s0f0
+    vm: vm1/ua-primary0
+    addresses: ["0000:3b:02.3"]
+  delegate_to: hv2
+
 - name: Release it when the run ends
   netfailover.standby.vf_reservation:
     vm: vm1
@@ -85,7 +103,8 @@ EXAMPLES = r"""
 
 RETURN = r"""
 address:
-  description: The reserved VF's PCI address (with O(state=present); in check mode, the VF it would reserve).
+  description: The reserved VF's PCI address (with O(state=present); in check mode, the VF it would reserve); the first
+    of O(addresses) when they are given.
   returned: state is present
   type: str
   sample: "0000:3b:02.5"
@@ -104,9 +123,16 @@ reserved:
   returned: state is present
   type: str
   sample: /run/netfailover.standby/locks/vf-0000:3b:02.5
+addresses:
+  description: The VFs reserved, sorted (in check mode, the ones it would reserve).
+  returned: O(addresses) is given
+  type: list
+  elements: str
+  sample: ["0000:3b:02.3"]
 released:
-  description: The addresses whose reservations were released (with O(state=absent)).
-  returned: state is absent
+  description: The addresses whose reservations were released (with O(state=absent); with O(addresses), the other VFs
+    of O(pf) the VM held).
+  returned: state is absent, or O(addresses) is given
   type: list
   elements: str
   sample: ["0000:3b:02.5"]
@@ -120,6 +146,7 @@ from ansible_collections.netfailover.standby.plugins.module_utils.module import 
 def argument_spec():
     return {
         "pf": {"type": "str"},
+        "addresses": {"type": "list", "elements": "str"},
         "vm": {"type": "str", "required": True},
         "directory": {"type": "path", "default": "/run/netfailover.standby/locks"},
         "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
@@ -132,6 +159,9 @@ def run(module):
     if params["state"] == "absent":
         return vf_reservation.release(params["directory"], params["vm"], check_mode=module.check_mode)
     vfs = sriov.pf_vfs(params["pf"], params["sysfs_root"])
+    if params["addresses"] is not None:
+        return vf_reservation.reserve_addresses(vfs, sriov.vf_owners(module.connection), params["directory"], params["vm"],
+                                                params["addresses"], check_mode=module.check_mode)
     return vf_reservation.reserve(vfs, sriov.vf_owners(module.connection), params["directory"], params["vm"],
                                   check_mode=module.check_mode)
 

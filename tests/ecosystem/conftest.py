@@ -24,8 +24,8 @@ COLLECTIONS_ROOT = Path(os.environ.get("NFS_COLLECTIONS_ROOT", "/var/cache/netfa
 COLLECTION_DIR = COLLECTIONS_ROOT / "ansible_collections" / "netfailover" / "standby"
 # The role each playbook runs; its options are what `-e <role>_*` passes through.
 PLAYBOOK_ROLES = {"configure.yml": "configure", "migrate.yml": "migrate", "evacuate.yml": "migrate"}
-# Names a playbook may read without declaring them (Ansible's own).
-MAGIC_VARIABLES = {"item", "inventory_hostname", "groups", "hostvars", "playbook_dir", "omit", "ansible_check_mode"}
+# Names a playbook may read without declaring them (Ansible's own; lookup is its template function).
+MAGIC_VARIABLES = {"item", "inventory_hostname", "groups", "hostvars", "playbook_dir", "omit", "ansible_check_mode", "lookup"}
 # Keys whose value is a bare Jinja expression, not a template.
 CONDITIONAL_KEYS = {"when", "that", "failed_when", "changed_when", "until"}
 # One line of a playbook header's variable table:  "#   NAME (required)   -> TARGET: text"

@@ -68,6 +68,14 @@ def test_the_playbook_header_documents_every_variable(playbook):
         assert line["target"] is None or line["target"] in options, (name, line["target"])
 
 
+def tasks_of(tasks):
+    """Every task of a task list, those inside a block, rescue or always too."""
+    for task in tasks:
+        yield task
+        for section in ("block", "rescue", "always"):
+            yield from tasks_of(task.get(section, []))
+
+
 @pytest.mark.parametrize("playbook", sorted(PLAYBOOK_ROLES))
 def test_the_playbook_sets_only_role_options(playbook):
     """What the playbook hands the role (include_role vars, add_host variables) are options of the role."""
@@ -75,7 +83,7 @@ def test_the_playbook_sets_only_role_options(playbook):
     plays = yaml.safe_load((REPO / "playbooks" / playbook).read_text())
     handed = set()
     for play in plays:
-        for task in play.get("tasks", []):
+        for task in tasks_of(play.get("tasks", [])):
             if "ansible.builtin.include_role" in task:
                 assert task["ansible.builtin.include_role"]["name"] == "netfailover.standby." + role
                 handed |= set(task.get("vars", {}))
@@ -106,7 +114,7 @@ def run_first_plays(tmp_path, playbook, extravars):
     """The playbook's first play as it is, then a play over the migration batch that shows each in-memory host and
     runs the role's own validation with the vars the playbook's include_role hands it; the hosts' variables as JSON."""
     plays = yaml.safe_load((REPO / "playbooks" / playbook).read_text())
-    include = [t for t in plays[-2]["tasks"] if "ansible.builtin.include_role" in t][0]
+    include = [t for t in tasks_of(plays[-2]["tasks"]) if "ansible.builtin.include_role" in t][0]
     out = tmp_path / "hosts.json"
     probe = {"hosts": "netfailover_migrating", "gather_facts": False, "tasks": [
         {"name": "Validate as the role does", "ansible.builtin.include_role": {

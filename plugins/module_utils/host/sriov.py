@@ -204,6 +204,24 @@ def pf_vfs(pf_netdev, sysfs_root=SYSFS_ROOT):
     return [vf_entry(pf_netdev, number, virtfns[number]) for number in sorted(virtfns)]
 
 
+def sriov_pfs(sysfs_root=SYSFS_ROOT):
+    """The PF netdevs of this host with VFs enabled, sorted: one name per PF (its own netdev, not a switchdev
+    representor, whose ``device`` link points at the PF too)."""
+    net = os.path.join(sysfs_root, "class", "net")
+    try:
+        netdevs = os.listdir(net)
+    except OSError:
+        return []
+    found = set()
+    for netdev in netdevs:
+        device = os.path.realpath(os.path.join(net, netdev, "device"))
+        if _read_int(os.path.join(device, "sriov_numvfs")) and _virtfns(device):
+            own = _pf_netdevs(device)
+            if own:
+                found.add(own[0])
+    return sorted(found)
+
+
 # --- which domain uses which VF ---------------------------------------------------------------------------------------
 
 
@@ -320,6 +338,18 @@ def list_network_names(connection):
 @libvirt_call("read network {name}")
 def _network_state(network, name):  # pylint: disable=unused-argument
     return bool(network.isActive()), network.XMLDesc(0)
+
+
+def hostdev_networks(connection):
+    """The names of the libvirt networks with ``<forward mode='hostdev'>`` (VF pools), active or not, sorted."""
+    found = []
+    for name in sorted(list_network_names(connection)):
+        network = find_network(connection, name=name)
+        text = _network_state(network, name=name)[1] if network is not None else None
+        forward = parse(text, "XML of network {0}".format(name)).find("forward") if text else None
+        if forward is not None and forward.get("mode") == "hostdev":
+            found.append(name)
+    return found
 
 
 def hostdev_network_vfs(connection, network_name, sysfs_root=SYSFS_ROOT):

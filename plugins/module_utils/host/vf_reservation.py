@@ -72,6 +72,53 @@ def reserve(vfs, owners, directory, vm, check_mode=False):
             directory), result=result)
 
 
+def reserve_addresses(vfs, owners, directory, vm, addresses, check_mode=False):
+    """Reserve exactly ``addresses`` (VFs of ``vfs``, a plan's choice) for ``vm``, all or none: refused, with nothing
+    changed, when one is not among ``vfs``, a domain uses it or another owner's reservation holds it. The VM keeps the
+    ones it holds; its other reservations on these VFs are released (it ends up holding exactly these)."""
+    wanted = sorted(set(sriov.normalize_pci(address, "Each of addresses") for address in addresses))
+    pf_names = ", ".join(sorted({vf["pf"] for vf in vfs})) or "the PF"
+    if not wanted:
+        raise LibvirtCollectionError("addresses is empty: give the PCI addresses of the VFs of {0} to reserve for {1}, or "
+                                     "leave it out to reserve the first free one.".format(pf_names, vm))
+    candidates = {vf["address"]: vf for vf in vfs}
+    reserved = sriov.reservations(directory)
+    problems = []
+    for address in wanted:
+        if address not in candidates:
+            problems.append("{0} is not a VF of {1} (its VFs: {2})".format(address, pf_names, ", ".join(sorted(candidates)) or "none"))
+        elif owners.get(address) or (address in reserved and reserved[address] != vm):
+            problems.append(_describe(candidates[address], owners, reserved))
+    if problems:
+        raise LibvirtCollectionError(
+            "Cannot reserve {0} for {1}: {2}. Choose free VFs (netfailover.standby.vf_info lists them), plan again, or "
+            "remove a stale reservation folder {3}/vf-* of a run that no longer runs. Nothing was changed.".format(
+                ", ".join(wanted), vm, "; ".join(problems), directory))
+    mine = [address for address in held_by(reserved, vm) if address in candidates]
+    new = [address for address in wanted if address not in mine]
+    stale = [address for address in mine if address not in wanted]
+    first = candidates[wanted[0]]
+    result = {"changed": bool(new or stale), "vm": vm, "directory": directory, "addresses": wanted, "released": stale,
+              "address": first["address"], "pf": first["pf"], "vf": first["vf"],
+              "reserved": reservation_path(directory, first["address"])}
+    if check_mode or not result["changed"]:
+        return result
+    lock.make_folder(directory, "reservation folder")
+    made = []
+    for address in new:
+        if not _try_reserve(directory, address, vm):
+            for done in made:
+                shutil.rmtree(reservation_path(directory, done), ignore_errors=True)
+            raise LibvirtCollectionError(
+                "Cannot reserve {0} for {1}: another run reserved {2} meanwhile ({3}). Plan again. Nothing was "
+                "changed.".format(", ".join(wanted), vm, address,
+                                  sriov.reservations(directory).get(address) or "an unnamed run"), result=dict(result, changed=False))
+        made.append(address)
+    for address in stale:
+        shutil.rmtree(reservation_path(directory, address), ignore_errors=True)
+    return result
+
+
 def release(directory, vm, check_mode=False):
     """Remove every reservation of ``vm`` in ``directory``."""
     mine = held_by(sriov.reservations(directory), vm)

@@ -244,8 +244,11 @@ class FakeDomain:  # pylint: disable=too-many-instance-attributes
         return self.migrate_result() if self.migrate_result else FakeDomain(self._name)
 
 
-class FakeConnection:
-    """A connection with some domains; records event registrations so tests can fire events."""
+class FakeConnection:  # pylint: disable=too-many-instance-attributes
+    """A connection with some domains; records event registrations so tests can fire events. The node's figures
+    (getInfo, getMemoryStats, getFreeMemory, getHostname) and CPU comparisons, which libvirt's test driver has not got,
+    are attributes a test sets: ``memory_stats`` None answers as a driver without node statistics, ``cpu_compare``
+    is a callable(xml, arch, virt_type) that returns virCPUCompareResult or raises (None: not supported)."""
 
     def __init__(self, domains=(), uri="qemu:///system", events_supported=True):
         self.domains = {domain.name(): domain for domain in domains}
@@ -254,6 +257,50 @@ class FakeConnection:
         self.callbacks = {}
         self.closed = False
         self.read_only = None
+        self.hostname = "hv1"
+        self.info = ["x86_64", 16000, 4, 2400, 1, 1, 4, 1]  # virNodeInfo: memory in MiB
+        self.memory_stats = {"total": 16384000, "free": 8192000, "buffers": 102400, "cached": 1024000}  # KiB
+        self.free_memory = 8192000 * 1024  # bytes
+        self.cpu_compare = None
+        self.compared = []  # (api, xml, arch, virt_type) of each CPU comparison
+        self.networks = {}  # name -> (active, XML)
+
+    def getHostname(self):  # noqa: N802
+        return self.hostname
+
+    def getInfo(self):  # noqa: N802
+        return list(self.info)
+
+    def getMemoryStats(self, cell, flags=0):  # noqa: N802
+        if self.memory_stats is None:
+            raise libvirt_error("this function is not supported by the connection driver: virNodeGetMemoryStats",
+                                libvirt.VIR_ERR_NO_SUPPORT)
+        return dict(self.memory_stats)
+
+    def getFreeMemory(self):  # noqa: N802
+        return self.free_memory
+
+    def compareHypervisorCPU(self, emulator, arch, machine, virttype, xml, flags=0):  # noqa: N802 # pylint: disable=too-many-arguments
+        self.compared.append(("compareHypervisorCPU", xml, arch, virttype))
+        if self.cpu_compare is None:
+            raise libvirt_error("this function is not supported by the connection driver: virConnectCompareHypervisorCPU",
+                                libvirt.VIR_ERR_NO_SUPPORT)
+        return self.cpu_compare(xml, arch, virttype)
+
+    def compareCPU(self, xml, flags=0):  # noqa: N802
+        self.compared.append(("compareCPU", xml, None, None))
+        if self.cpu_compare is None:
+            raise libvirt_error("this function is not supported by the connection driver: virConnectCompareCPU",
+                                libvirt.VIR_ERR_NO_SUPPORT)
+        return self.cpu_compare(xml, None, None)
+
+    def listAllNetworks(self, flags=0):  # noqa: N802
+        return [FakeNetwork(name, *state) for name, state in sorted(self.networks.items())]
+
+    def networkLookupByName(self, name):  # noqa: N802
+        if name not in self.networks:
+            raise libvirt_error("Network not found: no network with matching name '{0}'".format(name), 43)
+        return FakeNetwork(name, *self.networks[name])
 
     def lookupByName(self, name):  # noqa: N802
         if name not in self.domains:
@@ -285,3 +332,19 @@ class FakeConnection:
     def close(self):
         self.closed = True
         return 0
+
+
+class FakeNetwork:
+    """A libvirt network: its name, whether it is active, its XML."""
+
+    def __init__(self, name, active, xml):
+        self._name, self.active, self.xml = name, active, xml
+
+    def name(self):
+        return self._name
+
+    def isActive(self):  # noqa: N802
+        return 1 if self.active else 0
+
+    def XMLDesc(self, flags=0):  # noqa: N802
+        return self.xml

@@ -109,3 +109,60 @@ def test_any_domain_name_reserves_and_releases_its_own_vf(run_module, on_host, v
     assert again.result["changed"] is False and again.result["address"] == host.VFS[0]
     released = run_module(vf_reservation.main, dict(on_host, vm=vm, state="absent"))
     assert released.result["released"] == [host.VFS[0]] and reserved(on_host["directory"]) == {host.VFS[5]: "vm2"}
+
+
+# --- addresses: exactly these VFs, all or none ---------------------------------------------------------------------------
+
+
+def test_reserves_exactly_the_addresses_given(run_module, on_host):
+    args = dict(on_host, pf=host.PF, vm="vm1/ua-primary0", addresses=["3b:02.7", "0000:3B:02.4"])
+    checked = run_module(vf_reservation.main, dict(args, _ansible_check_mode=True))
+    assert checked.result["changed"] and checked.result["addresses"] == [host.VFS[4], host.VFS[7]]
+    assert reserved(on_host["directory"]) == {host.VFS[5]: "vm2"}  # check mode made nothing
+    first = run_module(vf_reservation.main, args)
+    assert not first.failed and first.result["changed"], first.result
+    assert (first.result["addresses"], first.result["address"], first.result["vf"]) == ([host.VFS[4], host.VFS[7]], host.VFS[4], 4)
+    assert reserved(on_host["directory"]) == {host.VFS[4]: "vm1/ua-primary0", host.VFS[7]: "vm1/ua-primary0", host.VFS[5]: "vm2"}
+    again = run_module(vf_reservation.main, args)
+    assert again.result["changed"] is False and again.result["released"] == []
+
+
+def test_addresses_replace_the_vms_other_reservations_on_the_pf(run_module, on_host):
+    assert run_module(vf_reservation.main, dict(on_host, pf=host.PF, vm="vm1")).result["address"] == host.VFS[0]
+    moved = run_module(vf_reservation.main, dict(on_host, pf=host.PF, vm="vm1", addresses=[host.VFS[6]]))
+    assert moved.result["changed"] and moved.result["released"] == [host.VFS[0]]
+    assert reserved(on_host["directory"]) == {host.VFS[6]: "vm1", host.VFS[5]: "vm2"}
+
+
+@pytest.mark.parametrize("addresses, problem", [
+    ([host.VFS[0], host.VFS[5]], "0000:3b:02.5 (vf 5: reserved for vm2)"),
+    ([host.VFS[2], host.VFS[0]], "0000:3b:02.2 (vf 2: used by web1)"),
+    ([host.VFS[1]], "0000:3b:02.1 (vf 1: used by db1, db2)"),  # defined, shut off: starting it would take the VF
+    (["0000:af:00.2"], "0000:af:00.2 is not a VF of enp59s0f0 (its VFs: 0000:3b:02.0, "),
+])
+def test_addresses_are_all_or_none(run_module, on_host, addresses, problem):
+    result = run_module(vf_reservation.main, dict(on_host, pf=host.PF, vm="vm1", addresses=addresses))
+    assert result.failed and problem in result.result["msg"], result.result["msg"]
+    assert result.result["msg"].startswith("Cannot reserve ") and result.result["msg"].endswith("Nothing was changed.")
+    assert reserved(on_host["directory"]) == {host.VFS[5]: "vm2"}
+
+
+def test_an_address_another_run_takes_meanwhile_undoes_the_others(run_module, on_host, monkeypatch):
+    directory = on_host["directory"]
+    stale_view = dict(reserved(directory))
+    os.mkdir(os.path.join(directory, "vf-" + host.VFS[7]))  # the other run's mkdir, after this run's read
+    monkeypatch.setattr(sriov, "reservations", lambda _directory: dict(stale_view))
+    result = run_module(vf_reservation.main, dict(on_host, pf=host.PF, vm="vm1", addresses=[host.VFS[4], host.VFS[7]]))
+    assert result.failed and "another run reserved 0000:3b:02.7 meanwhile" in result.result["msg"]
+    monkeypatch.undo()
+    assert sorted(reserved(directory)) == [host.VFS[5], host.VFS[7]]  # its own 0000:3b:02.4 undone
+
+
+@pytest.mark.parametrize("addresses, message", [
+    ([], "addresses is empty: give the PCI addresses of the VFs of enp59s0f0 to reserve for vm1"),
+    (["3b:02"], "Each of addresses must be a PCI address such as 0000:3b:02.1, not '3b:02'."),
+])
+def test_bad_addresses_are_refused(run_module, on_host, addresses, message):
+    result = run_module(vf_reservation.main, dict(on_host, pf=host.PF, vm="vm1", addresses=addresses))
+    assert result.failed and result.result["msg"].startswith(message), result.result["msg"]
+    assert reserved(on_host["directory"]) == {host.VFS[5]: "vm2"}
