@@ -649,7 +649,8 @@ def up(count, memory_mib, domain_type, variant, platforms, vfs):
                          "one VF per guest".format(count, vfs["hv1"]))
     current = status()
     if current["healthy"] and current["variant"] == variant and len(current["guests"]) == count \
-            and current["platforms"] == platforms and current["vfs"] == vfs and current["guest_memory_mib"] == memory_mib:
+            and current["hypervisors"] == list(HYPERVISORS) and current["platforms"] == platforms \
+            and current["vfs"] == vfs and current["guest_memory_mib"] == memory_mib:
         log("lab already up")
         return
     down()  # recover from a half-built lab, or one of another size: start from nothing

@@ -13,9 +13,10 @@ description:
   - Reads one hypervisor for the evacuation planner (the filter P(netfailover.standby.evacuation_plan#filter)) - its
     memory, its VF pools with their free, used and reserved VFs, and on request its running VMs with STANDBY pairs and
     what each needs (O(list_vms)), and whether it runs given VMs' CPUs (O(cpu_xml)). It changes nothing.
-  - B(Memory.) C(total_mib) from libvirt's node info; C(free_mib) is what the kernel can give a new guest without
-    swapping - free memory plus buffers and page cache, from libvirt's node memory statistics (C(getFreeMemory) where the
-    driver has none); C(committed_mib) the memory of the running domains (their C(currentMemory)).
+  - B(Memory.) C(total_mib) and C(free_mib) from libvirt's node memory statistics (the kernel's C(/proc/meminfo));
+    C(free_mib) is what the kernel can give a new guest without swapping - free memory plus buffers and page cache.
+    Where the driver has no node statistics, both come from the NUMA cells (node info, C(getFreeMemory)).
+    C(committed_mib) is the memory of the running domains (their C(currentMemory)).
   - B(VF pools.) C(pf:<netdev>) for every PF with VFs enabled (sysfs C(sriov_numvfs), C(virtfnN) links; a PF in
     switchdev mode once, by its own netdev, not by its VF representors - legacy and switchdev VFs are counted the same)
     and for O(default_pf); C(network:<name>) for every libvirt network with C(<forward mode='hostdev'>) (a VF pool;

@@ -71,7 +71,7 @@ def migrate(lab, source, destination, report_dir):
     started = time.monotonic()
     result = lab.playbook("migrate.yml", {"vm": VM, "source": source, "destination": destination, "migrate_pf": "pf0"},
                           report_dir)
-    TIMINGS["migrate.yml {0} -> {1}".format(source, destination)] = round(time.monotonic() - started, 1)
+    TIMINGS["migrate.yml {0} -> {1} ({2})".format(source, destination, report_dir.name)] = round(time.monotonic() - started, 1)
     return result
 
 

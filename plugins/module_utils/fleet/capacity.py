@@ -65,16 +65,18 @@ def _free_memory(connection):
 
 
 def memory(connection, domains=()):
-    """{total_mib, free_mib, committed_mib}: free is what the kernel can give a new guest without swapping (free memory
-    plus buffers and page cache, as libvirt's node statistics report them; getFreeMemory where the driver has none);
-    committed the memory of the running domains ``domains`` (vm entries) - a guest does not touch all of it at once, so
-    the free figure alone can promise more than the running guests leave."""
-    total_mib = _node_info(connection)[1]
+    """{total_mib, free_mib, committed_mib}: total and free from libvirt's node memory statistics (the kernel's
+    /proc/meminfo; free is what it can give a new guest without swapping: free memory plus buffers and page cache), else
+    (a driver without them) from the node info and getFreeMemory (the NUMA cells' figures; both from one source, as
+    some machines' NUMA cells report less than /proc/meminfo); committed the memory of the running domains ``domains``
+    (vm entries) - a guest does not touch all of it at once, so the free figure alone can promise more than the running
+    guests leave."""
     stats = _memory_stats(connection)
     if stats:
-        free_kib = sum(stats.get(key, 0) for key in ("free", "buffers", "cached"))
-        free_mib = free_kib // KIB_PER_MIB
+        total_mib = stats.get("total", 0) // KIB_PER_MIB
+        free_mib = sum(stats.get(key, 0) for key in ("free", "buffers", "cached")) // KIB_PER_MIB
     else:
+        total_mib = _node_info(connection)[1]  # libvirt-python gives MiB
         free_mib = _free_memory(connection) // (KIB_PER_MIB * KIB_PER_MIB)
     return {"total_mib": total_mib, "free_mib": free_mib, "committed_mib": sum(vm["memory_mib"] for vm in domains)}
 

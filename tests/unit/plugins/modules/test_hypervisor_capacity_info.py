@@ -92,6 +92,7 @@ ENP59S0F0 = {"total": 8, "free": [host.VFS[n] for n in (0, 3, 4, 7)],
 
 
 def test_pools_and_memory(run_module, hv):
+    hv.info[1] = 5337  # the NUMA cells of the lab's machine report less than /proc/meminfo: the statistics count
     found = run(run_module, hv, default_pf="pf0")
     assert found["hypervisor"] == "hv1"
     # free + buffers + cache (KiB) in MiB; the running domains' currentMemory
@@ -113,7 +114,9 @@ def test_pools_and_memory(run_module, hv):
 def test_memory_without_node_statistics(run_module, hv):
     hv.memory_stats = None
     hv.free_memory = 3 * 1024 ** 3 + 1
-    assert run(run_module, hv)["memory"]["free_mib"] == 3072
+    hv.info[1] = 5337
+    memory = run(run_module, hv)["memory"]
+    assert (memory["total_mib"], memory["free_mib"]) == (5337, 3072)
 
 
 def test_the_standby_vms_and_their_needs(run_module, hv):
