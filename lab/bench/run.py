@@ -644,7 +644,7 @@ class Bench:
             print("\n" + stats.fleet_table(results["fleet"]))
             print("(each VM's longest outage: a probe per VM at {0:g}/s through the whole run; x seed: ours / the seed's loop "
                   "of the same size)".format(self.config.fleet_rate))
-            for row in results["fleet"]:
+            for row in results["fleet"]["rows"]:
                 if row.get("error"):
                     print("fleet {0}: {1}".format(row["vms"], row["error"]))
         for variant, profile in results["profile"].items():
