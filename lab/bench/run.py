@@ -623,9 +623,10 @@ class Bench:
 
     def print_results(self, results):
         variants = [v for v in ("baseline", "manual", "teaming") if v in results["summary"]]
-        print("\n" + stats.results_table(results["summary"], results["paired_ratios"], variants))
-        print("(medians [min-max] over the reps; 'x baseline' = median of per-rep ratios to the baseline of the same rep; "
-              "strategy of ours: {0})".format(results["meta"]["config"]["strategy"]))
+        if variants:
+            print("\n" + stats.results_table(results["summary"], results["paired_ratios"], variants))
+            print("(medians [min-max] over the reps; 'x baseline' = median of per-rep ratios to the baseline of the same rep; "
+                  "strategy of ours: {0})".format(results["meta"]["config"]["strategy"]))
         for variant, judged in results["targets"].items():
             per_run = judged["outage_le_downtime_plus_2_intervals"].get("per_run") or {}
             print("targets {0}: outage <= libvirt downtime + 2 intervals: {1} ({2} <= {3}; run by run: {4}, {5} of {6} runs, "
