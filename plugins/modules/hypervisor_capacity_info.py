@@ -25,7 +25,7 @@ description:
     C(error) and no VFs.
   - A VF is B(used) when a domain, defined or running, has it in its persistent or live XML (a C(<hostdev type='pci'>)
     or C(<interface type='hostdev'>) source, or the VF libvirt allocated to an C(<interface type='network'>) of a
-    hostdev network) - as M(netfailover.standby.vf_info) counts: a VF in the definition of a domain that is shut off is
+    hostdev network) - as M(netfailover.standby.vf_info) counts; a VF in the definition of a domain that is shut off is
     not free, since starting that domain would take it. A VF is B(reserved) when a run of the migrate role in progress
     holds it (a C(vf-<address>) folder in O(reservation_dir), see M(netfailover.standby.vf_reservation)). B(Free) is
     neither.
@@ -37,9 +37,9 @@ description:
     none either (the migrate role refuses such a VM).
   - B(CPU) (O(cpu_xml)) - each VM's C(<cpu>) compared with what this host gives a guest of that architecture and
     virtualization type (libvirt's C(compareHypervisorCPU), the check a migration makes; C(compareCPU) on libvirt
-    older than 4.4). A VM with no CPU model (no C(<cpu>), or one without C(<model>): QEMU's default model, as the
+    older than 4.4). A VM with no CPU model (no C(<cpu>), or one without C(<model>) - QEMU's default model, as the
     lab's TCG guests run) is compatible, reason V(no CPU model to compare). C(host-passthrough) and C(maximum) are not
-    compared (compatible, with a reason that says so): they need the same CPU on both hosts.
+    compared (compatible, with a reason that says so) - they need the same CPU on both hosts.
   - B(On SR-IOV hardware) the pools come from the real sysfs and libvirt; B(in the project's lab) the hypervisors have
     no SR-IOV NIC and their VFs are emulated in a fake sysfs tree with the kernel's layout (O(sysfs_root)), the lab's
     QEMU hook reserving one for each guest that runs there. Unit-tested on such trees and a fake libvirt; run in the
@@ -81,8 +81,8 @@ options:
     default: false
   cpu_xml:
     description:
-      - VM name -> its C(<cpu>) XML from the source (RV(capacity.vms[].cpu_xml); empty or null for a VM without one), or
-        its whole entry of the source's RV(capacity.vms) (then its architecture and virtualization type are used too).
+      - VM name -> its C(<cpu>) XML from the source (the C(cpu_xml) of its RV(capacity.vms) entry there; empty or null
+        for a VM without one), or that whole entry (then its architecture and virtualization type are used too).
         Each is compared on this host (RV(capacity.cpu)). Opens a read-write connection (libvirt refuses CPU
         comparisons on a read-only one).
     type: dict

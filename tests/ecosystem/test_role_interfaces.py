@@ -166,6 +166,61 @@ def test_the_role_refuses_a_name_libvirt_refuses(tmp_path, name):
     assert "cannot be a libvirt domain name" in completed.stdout and "Nothing was changed." in completed.stdout, completed.stdout
 
 
+# --- evacuate.yml's request (issue 17): checked on the controller before any hypervisor is contacted ---------------
+
+EVACUATE_INVENTORY = {"all": {"children": {
+    "hypervisors": {"hosts": {hv: {"ansible_host": "192.0.2.{0}".format(250 + n)} for n, hv in enumerate(["hv1", "hv2", "hv3"])}},
+    "rack1": {"hosts": {"hv1": {}}}, "rack2": {"hosts": {"hv3": {}}}}}}
+
+
+def run_evacuate_request(tmp_path, extravars):
+    """evacuate.yml's first play as it is, then the destinations it settled on, as JSON (None when it stopped)."""
+    plays = yaml.safe_load((REPO / "playbooks" / "evacuate.yml").read_text())
+    out = tmp_path / "request.json"
+    probe = {"hosts": "localhost", "gather_facts": False, "tasks": [{"name": "Collect", "ansible.builtin.copy": {
+        "dest": str(out), "content": "{{ {'destinations': __evacuate_destinations, 'readers': __evacuate_readers} | to_json }}"}}]}
+    (tmp_path / "inventory.json").write_text(json.dumps(EVACUATE_INVENTORY))
+    (tmp_path / "play.yml").write_text(json.dumps([plays[0], probe]))
+    completed = run(["ansible-playbook", "-i", tmp_path / "inventory.json", tmp_path / "play.yml", "-e", json.dumps(extravars)],
+                    env=NAME_ENV)
+    return completed, (json.loads(out.read_text()) if out.exists() else None)
+
+
+@pytest.mark.parametrize("extravars, destinations", [
+    ({"source": "hv1"}, ["hv2", "hv3"]),  # the group hypervisors without the source
+    ({"source": "hv1", "destinations": ""}, ["hv2", "hv3"]),  # AWX's blank answer
+    ({"source": "hv2", "destination": "hv3"}, ["hv3"]),  # earlier releases' variable
+    ({"source": "hv2", "destinations": "hv3,\nhv1"}, ["hv3", "hv1"]),  # AWX's textarea
+    ({"source": "hv1", "destinations": "rack2"}, ["hv3"]),  # a group
+    ({"source": "hv3", "destinations": ["rack2", "hv1", "hv1"]}, ["hv1"]),  # a group stands for its hosts but the source
+])
+def test_evacuate_settles_the_destinations(tmp_path, extravars, destinations):
+    completed, request = run_evacuate_request(tmp_path, extravars)
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert request == {"destinations": destinations, "readers": [extravars["source"]] + destinations}
+
+
+@pytest.mark.parametrize("extravars, messages", [
+    ({}, ["Usage: ansible-playbook evacuate.yml -e source=HYPERVISOR"]),
+    ({"source": "hv9"}, ["The source hv9 is not an inventory host (hypervisors: hv1, hv2, hv3). Nothing was changed."]),
+    ({"source": "hv1", "destinations": ["hv1", "hv2"]}, ["The destinations name the source hv1: a VM cannot move to the host it leaves."]),
+    ({"source": "hv1", "destinations": "rack1"}, ["There is no destination: rack1 holds no host but the source hv1."]),
+    # every problem at once
+    ({"source": "hv1", "destination": "hv2", "destinations": "hv2 hv7", "parallel": 0, "parallel_per_destination": "two",
+      "memory_reserve_mib": -5},
+     ["Give destinations or destination (one hypervisor, as earlier releases did), not both.",
+      "The destinations name hv7, neither an inventory host nor a group (hypervisors: hv1, hv2, hv3).",
+      "parallel must be a whole number of at least 1, not 0.",
+      "parallel_per_destination must be a whole number of at least 1, not two.",
+      "memory_reserve_mib must be a whole number of at least 0, not -5. Nothing was changed."]),
+])
+def test_evacuate_refuses_a_bad_request_before_any_host(tmp_path, extravars, messages):
+    completed, request = run_evacuate_request(tmp_path, extravars)
+    assert completed.returncode != 0 and request is None, completed.stdout
+    for message in messages:
+        assert message in completed.stdout, completed.stdout
+
+
 # --- rolling maintenance (issue 17): a playbook of imports, with no role of its own ---------------------------------
 
 ROLLING = ["rolling_maintenance.yml", "rolling/hypervisor.yml", "rolling/unused_position.yml"]

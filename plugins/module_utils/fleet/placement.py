@@ -26,7 +26,7 @@ class PlanError(ValueError):
 
 def pool_label(pool):
     """How a message names a pool: the PF's netdev for "pf:<netdev>", "network <name>" for a hostdev network."""
-    kind, _, name = pool.partition(":")
+    kind, _colon, name = pool.partition(":")
     return name if kind == "pf" else "{0} {1}".format(kind, name) if name else pool
 
 

@@ -148,8 +148,8 @@ def incompatible(xml, _arch, _virt_type):
 
 
 @pytest.mark.parametrize("cpu_xml, expected", [
-    ({"vm1": CPU}, {"vm1": {"compatible": False, "reason": "the CPU is incompatible with host CPU: Host CPU does not "
-                                                          "provide required features: avx512f"}}),
+    ({"vm1": CPU}, {"vm1": {"compatible": False,
+                            "reason": "the CPU is incompatible with host CPU: Host CPU does not provide required features: avx512f"}}),
     ({"vm9": "<cpu mode='custom' match='exact'><model>qemu64</model></cpu>"}, {"vm9": {"compatible": True, "reason": "identical"}}),
     ({"vm3": None, "vm4": "", "vm5": "<cpu mode='custom' match='exact'><topology sockets='1' cores='2' threads='1'/></cpu>"},
      {vm: {"compatible": True, "reason": "no CPU model to compare"} for vm in ("vm3", "vm4", "vm5")}),
