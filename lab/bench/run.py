@@ -10,16 +10,22 @@ on the lab's L2 segment for the whole migration:
   manual    playbooks/migrate.yml, the role's manual dance;                            same lab
   teaming   playbooks/migrate.yml -e variant=teaming (QEMU unplugs the VF);            lab BENCH_TEAMING_PREFIX (nflabbt)
 Each run migrates vm1 from where it runs to the other hypervisor, so directions alternate; the order of the variants
-alternates between reps (drift). Fleet (BENCH_FLEET_SIZES, default 1,2,4; empty skips it): lab BENCH_FLEET_PREFIX
-(nflabf) with 4 guests; for k VMs, the other 4-k are parked on hv2 first (all four guests always run: the same load
-for every k); ours = playbooks/evacuate.yml hv1 -> hv2 with parallel=k, baseline = the seed's script in a loop over
-the same k VMs back hv2 -> hv1 (the two hypervisors are symmetric), then the same final check.
+alternates between reps (drift).
+
+Fleet (BENCH_FLEET_SIZES, default 8; empty skips it): lab BENCH_FLEET_PREFIX (nflabf) with three hypervisors and as
+many guests as the largest size, of BENCH_FLEET_MEMORY MiB (96). For N VMs, the first N run on hv1 and the others are
+parked on hv2 and hv3 (every guest always runs: the same load for every N); evacuate.yml --check gives the plan (which
+VM goes to hv2, which to hv3). The seed first: its script in a loop over the N VMs, each to its planned destination,
+then the same final check as ours. Then the N VMs go back to hv1 (untimed) and ours: playbooks/evacuate.yml -e source=hv1
+(plan, waves of BENCH_FLEET_PARALLEL at once, 2). A probe per VM (BENCH_FLEET_RATE probes/s, 100) runs through each
+run: each VM's longest outage. The table gives total time, time per VM, and the median and worst of those outages.
 
 Writes bench-results/<timestamp>/results.json, timeline-<variant>-<rep>.svg per run, timeline-rep<rep>.svg (all
 variants of a rep side by side), and the logs; prints the table. Labs the bench brought up are taken down at the end
 (BENCH_KEEP_LABS=1 keeps them); a lab that was up before is reused and left up.
 """
 
+import contextlib
 import datetime
 import importlib.util
 import json
@@ -37,6 +43,7 @@ from . import stats, timeline_svg
 REPO = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
 VM = "vm1"
+FLEET_SOURCE = "hv1"  # the fleet run empties it onto the lab's other hypervisors
 
 
 def log(message):
@@ -57,7 +64,11 @@ class Config:
         self.reps = int(os.environ.get("BENCH_REPS", "3"))
         self.rate = float(os.environ.get("BENCH_RATE", "200"))
         self.variants = env_list("BENCH_VARIANTS", "baseline,manual,teaming")
-        self.fleet_sizes = [int(n) for n in env_list("BENCH_FLEET_SIZES", "1,2,4")]
+        self.fleet_sizes = [int(n) for n in env_list("BENCH_FLEET_SIZES", "8")]
+        self.fleet_parallel = int(os.environ.get("BENCH_FLEET_PARALLEL", "2"))
+        self.fleet_memory = int(os.environ.get("BENCH_FLEET_MEMORY", "96"))
+        # a probe per VM at once: lower than BENCH_RATE, so that N probes and N TCG guests answering them stay light
+        self.fleet_rate = float(os.environ.get("BENCH_FLEET_RATE", "100"))
         self.prefix = os.environ.get("BENCH_PREFIX", "nflabb")
         self.teaming_prefix = os.environ.get("BENCH_TEAMING_PREFIX", "nflabbt")
         self.fleet_prefix = os.environ.get("BENCH_FLEET_PREFIX", "nflabf")
@@ -117,18 +128,28 @@ def run(argv, env=None, stdin=None, timeout=900, check=False):
 class Lab:
     """One lab (tools/lab.sh with its own NFLAB_PREFIX), reached like the playbooks reach it: over its SSH config."""
 
-    def __init__(self, prefix, variant="manual", guests=1, esw_uplink_learning="off"):
+    def __init__(self, prefix, variant="manual", guests=1, esw_uplink_learning="off", settings=None):
         self.prefix = prefix
         self.variant = variant
         self.guests = guests
         self.esw_uplink_learning = esw_uplink_learning
+        # more NFLAB_* settings of this lab (the fleet's: NFLAB_HYPERVISORS, NFLAB_GUEST_MEMORY, NFLAB_VFS)
+        self.settings = dict(settings or {})
         self.state = Path("/var/lib") / prefix
         self.brought_up = False
 
     def env(self):
-        env = {k: v for k, v in os.environ.items() if k not in ("NFS_LAB_STATE", "NFLAB_VARIANT", "NFLAB_GUESTS")}
-        env.update(NFLAB_PREFIX=self.prefix, NFLAB_VARIANT=self.variant, NFLAB_GUESTS=str(self.guests))
+        env = {k: v for k, v in os.environ.items()
+               if k not in ("NFS_LAB_STATE", "NFLAB_VARIANT", "NFLAB_GUESTS") and k not in self.settings}
+        env.update(NFLAB_PREFIX=self.prefix, NFLAB_VARIANT=self.variant, NFLAB_GUESTS=str(self.guests), **self.settings)
         return env
+
+    def matches(self, current):
+        """Whether the running lab (its status) has this lab's hypervisors and guest memory, where they are set."""
+        hypervisors = self.settings.get("NFLAB_HYPERVISORS")
+        memory = self.settings.get("NFLAB_GUEST_MEMORY")
+        return (hypervisors is None or len(current.get("hypervisors") or []) == int(hypervisors)) and \
+            (memory is None or current.get("guest_memory_mib") == int(memory))
 
     def status(self):
         completed = run([REPO / "tools" / "lab.sh", "status"], env=self.env(), timeout=300)
@@ -145,7 +166,7 @@ class Lab:
             bool(current.get("processes"))
         guests = current.get("guests", {})
         usable = running and current.get("variant") == self.variant and len(guests) == self.guests and \
-            all(g.get("state") == "steady" for g in guests.values())
+            self.matches(current) and all(g.get("state") == "steady" for g in guests.values())
         log("lab {0}: {1}".format(self.prefix, "already up, reused" if usable else "bringing it up"))
         if not usable:
             run([REPO / "tools" / "lab.sh", "up"], env=self.env(), timeout=1800, check=True)
@@ -362,10 +383,10 @@ class Bench:
 
     # ours ------------------------------------------------------------------------------------------------
 
-    def playbook(self, lab, name, playbook, extra):
+    def playbook(self, lab, name, playbook, extra, options=()):
         report_dir = self.out / "reports" / name
         events = self.out / "events" / (name + ".jsonl")
-        argv = [VENV_BIN / "ansible-playbook", "-i", lab.inventory, self.collection / "playbooks" / playbook]
+        argv = [VENV_BIN / "ansible-playbook", "-i", lab.inventory, self.collection / "playbooks" / playbook, *options]
         for key, value in extra.items():
             argv += ["-e", "{0}={1}".format(key, value)]
         started = time.time()
@@ -492,40 +513,92 @@ class Bench:
             raise RuntimeError("guests not steady after placing them: {0}".format(wanted))
 
     def fleet_phase(self, lab):
-        vms = ["vm{0}".format(i) for i in range(1, 5)]
+        vms = ["vm{0}".format(i) for i in range(1, lab.guests + 1)]
+        others = [hv for hv in lab.hypervisors if hv != FLEET_SOURCE]
         for count in self.config.fleet_sizes:
             moving = vms[:count]
-            row = {"vms": count, "ours_s": None, "baseline_s": None}
+            # the other guests keep running, parked on the destinations in turn: the same load for every count
+            home = dict({vm: FLEET_SOURCE for vm in moving}, **{vm: others[i % len(others)] for i, vm in enumerate(vms[count:])})
+            row = {"vms": count, "source": FLEET_SOURCE, "parallel": self.config.fleet_parallel, "rate": self.config.fleet_rate}
             try:
-                self.place(lab, {vm: ("hv1" if vm in moving else "hv2") for vm in vms})
+                self.place(lab, home)
                 time.sleep(self.config.settle)
-                name = "fleet-{0}".format(count)
-                ok, started, finished, _events, reports = self.playbook(
-                    lab, name, "evacuate.yml", {"source": "hv1", "destination": "hv2", "parallel": count, "migrate_pf": "pf0"})
-                outcomes = {vm: reports.get(vm, {}).get("outcome") for vm in moving}
-                row.update(ours_ok=ok and all(o == "migrated" for o in outcomes.values()), ours_s=round(finished - started, 3),
-                           ours_outcomes=outcomes, ours_vm_wall_s={vm: reports.get(vm, {}).get("wall_seconds") for vm in moving},
-                           ours_downtime_ms={vm: reports.get(vm, {}).get("libvirt_downtime_ms") for vm in moving})
-                log("fleet {0}: ours {1:.1f} s {2}".format(count, row["ours_s"], outcomes))
-                if not lab.wait_steady({vm: "hv2" for vm in vms}):
-                    raise RuntimeError("guests not steady on hv2 after the evacuation")
+                row["plan"] = self.fleet_plan(lab, count, moving)
+                log("fleet {0}: plan {1}".format(count, row["plan"]))
+                # the seed first, as in the reps' first order
+                row["seed"] = self.fleet_seed(lab, count, moving, row["plan"])
+                self.place(lab, home)
                 time.sleep(self.config.settle)
-                started = time.time()
-                texts = []
-                all_ok = True
-                for vm in moving:
-                    ok, _markers, text = self.seed(lab, vm, "hv2", "hv1")
-                    all_ok = all_ok and ok
-                    texts.append(text)
-                verified = self.verify(lab, moving, "hv1", "fleet-baseline-{0}".format(count))
-                finished = time.time()
-                self.write_log("fleet-baseline-{0}".format(count), *texts)
-                row.update(baseline_ok=all_ok and verified, baseline_s=round(finished - started, 3))
-                log("fleet {0}: baseline loop {1:.1f} s ({2})".format(count, row["baseline_s"], "ok" if row["baseline_ok"] else "FAILED"))
+                row["ours"] = self.fleet_ours(lab, count, moving)
+                row["same_destinations"] = row["ours"]["destinations"] == row["plan"]
             except Exception as error:  # pylint: disable=broad-except
                 log("fleet {0}: {1}".format(count, error))
                 row["error"] = str(error)
+                row["traceback"] = traceback.format_exc()
             self.fleet.append(row)
+
+    def fleet_plan(self, lab, count, moving):
+        """evacuate.yml --check: where the plan sends each VM ({vm: destination}); the seed's loop goes there too."""
+        name = "fleet-{0}-plan".format(count)
+        ok, _started, _finished, _events, reports = self.playbook(
+            lab, name, "evacuate.yml", {"source": FLEET_SOURCE, "migrate_pf": "pf0"}, options=["--check"])
+        plan = reports.get("evacuation-" + FLEET_SOURCE)
+        if not ok or not plan or plan.get("unplaced") or sorted(plan["vms"]) != sorted(moving):
+            raise RuntimeError("no plan that places {0}: see logs/{1}.log".format(", ".join(moving), name))
+        return {vm: plan["vms"][vm]["destination"] for vm in moving}
+
+    def fleet_probes(self, lab, vms):
+        """A probe per VM, started before the run (untimed: each takes a second to see replies flowing)."""
+        stack = contextlib.ExitStack()
+        probes = {vm: stack.enter_context(Probe(lab, lab.hostvars("guests", vm)["nflab_address"], self.config.fleet_rate))
+                  for vm in vms}
+        return stack, probes
+
+    def fleet_outages(self, name, probes):
+        results = {vm: probe.stop() for vm, probe in probes.items()}
+        (self.out / "probes" / (name + ".json")).write_text(json.dumps(results))
+        return {vm: result["longest_gap_ms"] for vm, result in results.items()}
+
+    def fleet_seed(self, lab, count, moving, plan):
+        """The seed's script in a loop, each VM to its planned destination, then the same final check as ours."""
+        name = "fleet-{0}-seed".format(count)
+        stack, probes = self.fleet_probes(lab, moving)
+        with stack:
+            started = time.time()
+            texts, failed = [], []
+            for vm in moving:
+                ok, _markers, text = self.seed(lab, vm, FLEET_SOURCE, plan[vm])
+                texts.append(text)
+                if not ok:
+                    failed.append(vm)
+            verified = all([self.verify(lab, [vm for vm in moving if plan[vm] == hv], hv, "{0}-{1}".format(name, hv))
+                            for hv in sorted(set(plan.values()))])
+            finished = time.time()
+            time.sleep(1.0)  # replies after the last VM's switch
+            outages = self.fleet_outages(name, probes)
+        self.write_log(name, *texts)
+        result = {"ok": not failed and verified, "failed": failed, "verified": verified, "total_s": round(finished - started, 3),
+                  "outage_ms": outages}
+        log("fleet {0}: seed loop {1:.1f} s, {2}".format(count, result["total_s"], "ok" if result["ok"] else "FAILED"))
+        return result
+
+    def fleet_ours(self, lab, count, moving):
+        """playbooks/evacuate.yml -e source=hv1: plan, then waves of BENCH_FLEET_PARALLEL."""
+        name = "fleet-{0}-ours".format(count)
+        stack, probes = self.fleet_probes(lab, moving)
+        with stack:
+            ok, started, finished, _events, reports = self.playbook(
+                lab, name, "evacuate.yml", {"source": FLEET_SOURCE, "parallel": self.config.fleet_parallel, "migrate_pf": "pf0"})
+            time.sleep(1.0)
+            outages = self.fleet_outages(name, probes)
+        evacuation = reports.get("evacuation-" + FLEET_SOURCE) or {"vms": {}}
+        outcomes = {vm: evacuation["vms"].get(vm, {}).get("outcome") for vm in moving}
+        result = {"ok": ok and all(o == "migrated" for o in outcomes.values()), "outcomes": outcomes,
+                  "destinations": {vm: evacuation["vms"].get(vm, {}).get("destination") for vm in moving},
+                  "waves": evacuation.get("waves"), "total_s": round(finished - started, 3), "outage_ms": outages,
+                  "downtime_ms": {vm: reports.get(vm, {}).get("libvirt_downtime_ms") for vm in moving}}
+        log("fleet {0}: ours {1:.1f} s, {2}".format(count, result["total_s"], outcomes))
+        return result
 
     def results(self):
         ok_runs = [r for r in self.runs if "outage_ms" in r]
@@ -550,9 +623,10 @@ class Bench:
 
     def print_results(self, results):
         variants = [v for v in ("baseline", "manual", "teaming") if v in results["summary"]]
-        print("\n" + stats.results_table(results["summary"], results["paired_ratios"], variants))
-        print("(medians [min-max] over the reps; 'x baseline' = median of per-rep ratios to the baseline of the same rep; "
-              "strategy of ours: {0})".format(results["meta"]["config"]["strategy"]))
+        if variants:
+            print("\n" + stats.results_table(results["summary"], results["paired_ratios"], variants))
+            print("(medians [min-max] over the reps; 'x baseline' = median of per-rep ratios to the baseline of the same rep; "
+                  "strategy of ours: {0})".format(results["meta"]["config"]["strategy"]))
         for variant, judged in results["targets"].items():
             per_run = judged["outage_le_downtime_plus_2_intervals"].get("per_run") or {}
             print("targets {0}: outage <= libvirt downtime + 2 intervals: {1} ({2} <= {3}; run by run: {4}, {5} of {6} runs, "
@@ -569,8 +643,11 @@ class Bench:
                                                                        ", ".join(run_record.get("outage_during_steps") or ["-"])))
         if results["fleet"]:
             print("\n" + stats.fleet_table(results["fleet"]))
-            target = results["fleet"]["target_4_vms_le_2x_one"]
-            print("target 4 VMs <= 2 x one VM: {0} ({1})".format(stats.fmt(target["met"]), stats.fmt(target["value"], 2)))
+            print("(each VM's longest outage: a probe per VM at {0:g}/s through the whole run; x seed: ours / the seed's loop "
+                  "of the same size)".format(self.config.fleet_rate))
+            for row in results["fleet"]["rows"]:
+                if row.get("error"):
+                    print("fleet {0}: {1}".format(row["vms"], row["error"]))
         for variant, profile in results["profile"].items():
             if profile["step_overheads"]:
                 print("\n{0}: per step, median wall s (task) vs module-reported s".format(variant))
@@ -605,7 +682,11 @@ def main():
                 lab.down()
                 started_labs.remove(lab)
         if config.fleet_sizes:
-            fleet_lab = Lab(config.fleet_prefix, "manual", guests=4, esw_uplink_learning=config.esw_uplink_learning)
+            guests = max(config.fleet_sizes)
+            # hv1 starts every guest: a VF each (the lab's default is 8 per hypervisor)
+            settings = {"NFLAB_HYPERVISORS": "3", "NFLAB_GUEST_MEMORY": str(config.fleet_memory), "NFLAB_VFS": str(max(guests, 8))}
+            fleet_lab = Lab(config.fleet_prefix, "manual", guests=guests, esw_uplink_learning=config.esw_uplink_learning,
+                            settings=settings)
             fleet_lab.up()
             started_labs.append(fleet_lab)
             bench.fleet_phase(fleet_lab)
@@ -616,7 +697,8 @@ def main():
             if lab.brought_up and not config.keep_labs:
                 lab.down()
     bench.print_results(results)
-    return 0 if all(r.get("ok") for r in bench.runs) else 1
+    fleet_ok = all(not row.get("error") and row["seed"]["ok"] and row["ours"]["ok"] for row in bench.fleet)
+    return 0 if all(r.get("ok") for r in bench.runs) and fleet_ok else 1
 
 
 if __name__ == "__main__":

@@ -23,7 +23,8 @@ VENV_BIN = Path(sys.executable).parent
 COLLECTIONS_ROOT = Path(os.environ.get("NFS_COLLECTIONS_ROOT", "/var/cache/netfailover.standby/collections"))
 COLLECTION_DIR = COLLECTIONS_ROOT / "ansible_collections" / "netfailover" / "standby"
 # The role each playbook runs; its options are what `-e <role>_*` passes through.
-PLAYBOOK_ROLES = {"configure.yml": "configure", "migrate.yml": "migrate", "evacuate.yml": "migrate"}
+PLAYBOOK_ROLES = {"configure.yml": "configure", "migrate.yml": "migrate", "evacuate.yml": "migrate",
+                  "return_evacuated.yml": "migrate"}
 # Names a playbook may read without declaring them (Ansible's own; lookup is its template function).
 MAGIC_VARIABLES = {"item", "inventory_hostname", "groups", "hostvars", "playbook_dir", "omit", "ansible_check_mode", "lookup"}
 # Keys whose value is a bare Jinja expression, not a template.

@@ -5,10 +5,13 @@
 
 The surveys are held to the rules AWX's API applies when a survey spec is saved (awx/api/views JobTemplateSurveySpec)
 and to the playbooks they feed: every question sets a variable the playbook reads or a role option that passes
-through, with a type that fits the role option.
+through, with a type that fits the role option. The rolling maintenance workflow (awx/workflow_rolling_maintenance.yml)
+is checked through its `--tags plan` run, which builds the workflow's nodes without contacting AWX, against the awx.awx
+module's documented options and its own argument checks (which run before it contacts the controller).
 """
 
 import json
+import socket
 
 import pytest
 import yaml
@@ -16,7 +19,8 @@ import yaml
 from conftest import PLAYBOOK_ROLES, REPO, argument_spec, playbook_header, playbook_variables, run
 
 AWX = REPO / "awx"
-SURVEYS = {"configure": "configure.yml", "migrate": "migrate.yml", "evacuate": "evacuate.yml"}
+SURVEYS = {"configure": "configure.yml", "migrate": "migrate.yml", "evacuate": "evacuate.yml",
+           "return": "return_evacuated.yml"}
 # The question types AWX accepts and the Python type of their answers and defaults.
 QUESTION_TYPES = {"text": str, "textarea": str, "password": str, "multiplechoice": str, "multiselect": str,
                   "integer": int, "float": (float, int)}
@@ -130,3 +134,152 @@ def test_an_empty_answer_means_the_default(name):
         option = options.get(line["target"]) if line["target"] else None
         assert (option is not None and option.get("default") == "") or "empty means not given" in line["text"], (
             "{0}: a blank answer would set {1} to an empty string".format(name, variable))
+
+
+# --- the rolling maintenance workflow (issue 17) -------------------------------------------------------------------
+
+WORKFLOW = AWX / "workflow_rolling_maintenance.yml"
+# The artifact the evacuate job hands over (set_stats) and the return job reads as an extra variable.
+ARTIFACT = "netfailover_evacuation"
+
+
+def workflow_plan(extravars):
+    """The workflow playbook run with --tags plan (no AWX contacted): its return code, output and the nodes it built."""
+    completed = run(["ansible-playbook", WORKFLOW, "--tags", "plan", "-v", "-e", json.dumps(extravars)],
+                    env={"ANSIBLE_CALLBACK_RESULT_FORMAT": "json", "ANSIBLE_NOCOLOR": "1"})
+    nodes = None
+    marker = "TASK [Show the nodes as they are defined]"
+    if marker in completed.stdout:
+        shown = completed.stdout.split(marker, 1)[1]
+        shown = shown[shown.index("=> ") + 3:]
+        nodes = json.JSONDecoder().raw_decode(shown)[0]["__nodes"]
+    return completed, nodes
+
+
+def chain(nodes):
+    """The identifiers from the root (the node no edge points to) along the success edges; every node has at most one."""
+    by_id = {node["identifier"]: node for node in nodes}
+    targets = {edge["identifier"] for node in nodes for edge in node["related"]["success_nodes"]}
+    roots = [node for node in nodes if node["identifier"] not in targets]
+    assert len(roots) == 1, roots
+    order, node = [], roots[0]
+    while node:
+        order.append(node["identifier"])
+        following = node["related"]["success_nodes"]
+        assert len(following) <= 1, node
+        node = by_id[following[0]["identifier"]] if following else None
+    return order
+
+
+def template_of(playbook):
+    return [t["name"] for t in job_templates() if t["playbook"] == "playbooks/" + playbook][0]
+
+
+def test_the_workflow_playbook_parses():
+    completed = run(["ansible-playbook", "--syntax-check", WORKFLOW])
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+
+
+def test_the_workflow_takes_the_hypervisors_one_at_a_time():
+    options = {"parallel": 2, "migrate_pf": "pf0"}
+    completed, nodes = workflow_plan({"netfailover_awx_rolling_hypervisors": ["hv3", "hv1", "hv2"],
+                                      "netfailover_awx_maintenance_job_template": "Patch a hypervisor",
+                                      "netfailover_awx_rolling_extra_vars": options})
+    assert completed.returncode == 0 and nodes, completed.stdout + completed.stderr
+    assert chain(nodes) == ["{0} {1}".format(step, hv) for hv in ("hv3", "hv1", "hv2")
+                            for step in ("evacuate", "maintenance", "return")]
+    assert len(nodes) == 9  # no other node: nothing runs beside the chain
+    evacuate, back = template_of("evacuate.yml"), template_of("return_evacuated.yml")
+    for node in nodes:
+        step, hv = node["identifier"].split(" ")
+        template = node["unified_job_template"]
+        assert template["type"] == "job_template" and template["organization"] == {"name": "Default"}
+        # success edges only: a failed job ends the workflow there, the hypervisors after it untouched
+        assert set(node["related"]) == {"success_nodes"}
+        if step == "maintenance":
+            assert template["name"] == "Patch a hypervisor" and node["limit"] == hv and "extra_data" not in node
+        else:
+            assert template["name"] == (evacuate if step == "evacuate" else back)
+            assert node["extra_data"] == dict(options, source=hv) and "limit" not in node
+
+
+@pytest.mark.parametrize("extravars, message", [
+    ({"netfailover_awx_maintenance_job_template": "Patch"}, "a list of distinct hypervisor names"),
+    ({"netfailover_awx_rolling_hypervisors": ["hv1", "hv1"], "netfailover_awx_maintenance_job_template": "Patch"},
+     "a list of distinct hypervisor names"),
+    ({"netfailover_awx_rolling_hypervisors": ["hv1"]}, "the maintenance job template's name"),
+    ({"netfailover_awx_rolling_hypervisors": ["hv1"], "netfailover_awx_maintenance_job_template": "Patch",
+      "netfailover_awx_rolling_extra_vars": {"source": "hv9"}}, "extra variables without source"),
+])
+def test_the_workflow_refuses_a_bad_request(extravars, message):
+    completed, nodes = workflow_plan(extravars)
+    assert completed.returncode != 0 and nodes is None
+    assert message in " ".join(completed.stdout.split()) and "Nothing was defined in AWX." in completed.stdout
+
+
+def documented(value, option, where):
+    """``value`` fits the documented option: its type, and for a dict or a list of dicts every key a documented
+    suboption (recursively) and every required suboption given."""
+    kinds = {"str": str, "int": int, "bool": bool, "dict": dict, "list": list}
+    assert isinstance(value, kinds[option.get("type", "str")]), (where, value)
+    suboptions = option.get("suboptions")
+    if not suboptions:
+        return
+    for item in (value if option.get("type") == "list" else [value]):
+        assert isinstance(item, dict), (where, item)
+        assert set(item) <= set(suboptions), "{0}: {1} are not options of the awx.awx module".format(
+            where, sorted(set(item) - set(suboptions)))
+        missing = [name for name, sub in suboptions.items() if sub.get("required") and name not in item]
+        assert not missing, "{0}: {1} required".format(where, missing)
+        for name, sub_value in item.items():
+            if "choices" in suboptions[name]:
+                assert sub_value in suboptions[name]["choices"], (where, name, sub_value)
+            documented(sub_value, suboptions[name], "{0}.{1}".format(where, name))
+
+
+def test_the_nodes_fit_the_awx_modules_options(tmp_path):
+    """The workflow's arguments fit awx.awx.workflow_job_template: the module checks its top-level options before it
+    contacts the controller (here a closed port on loopback: the error must be the connection), but not the nodes'
+    suboptions, which are held to the module's documentation here."""
+    _completed, nodes = workflow_plan({"netfailover_awx_rolling_hypervisors": ["hv1", "hv2"],
+                                       "netfailover_awx_maintenance_job_template": "Patch",
+                                       "netfailover_awx_rolling_extra_vars": {"parallel": 2}})
+    shown = run(["ansible-doc", "-t", "module", "--json", "awx.awx.workflow_job_template"])
+    assert shown.returncode == 0, shown.stderr
+    options = json.loads(shown.stdout)["awx.awx.workflow_job_template"]["doc"]["options"]
+    documented(nodes, options["workflow_nodes"], "workflow_nodes")
+
+    play = yaml.safe_load(WORKFLOW.read_text())[0]
+    task = [t for t in play["tasks"] if "awx.awx.workflow_job_template" in t][0]
+    arguments = dict(task["awx.awx.workflow_job_template"], workflow_nodes=nodes, name="rolling", description="rolling")
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    probe = [{"hosts": "localhost", "connection": "local", "gather_facts": False,
+              "tasks": [{"awx.awx.workflow_job_template": dict(arguments, controller_host="http://127.0.0.1:{0}".format(port),
+                                                               controller_oauthtoken="none", request_timeout=5)}]}]
+    (tmp_path / "probe.yml").write_text(json.dumps(probe))
+    completed = run(["ansible-playbook", tmp_path / "probe.yml", "-e", json.dumps({"netfailover_awx_organization": "Default"})],
+                    env={"ANSIBLE_CALLBACK_RESULT_FORMAT": "json"})
+    assert completed.returncode != 0
+    assert "Connection refused" in completed.stdout and "Unsupported parameters" not in completed.stdout, completed.stdout
+
+
+def test_the_evacuation_artifact_links_evacuate_and_return():
+    """The artifact the evacuate job hands the next nodes is the one the return job reads, and return hands on its own."""
+    def set_stats_keys(playbook):
+        plays = yaml.safe_load((REPO / "playbooks" / playbook).read_text())
+        return {key for play in plays for task in play.get("tasks", []) if "ansible.builtin.set_stats" in task
+                for key in task["ansible.builtin.set_stats"]["data"]}
+    assert set_stats_keys("evacuate.yml") == {ARTIFACT}
+    assert set_stats_keys("return_evacuated.yml") == {"netfailover_return"}
+    assert ARTIFACT in playbook_variables("return_evacuated.yml")
+    assert ARTIFACT in {q["variable"] for q in survey("return")["spec"]}
+    play = yaml.safe_load(WORKFLOW.read_text())[0]
+    assert play["vars"]["netfailover_awx_evacuation_artifact"] == ARTIFACT
+    # the workflow's nodes run the job templates of job_templates.yml
+    assert play["vars"]["netfailover_awx_evacuate_job_template"] == template_of("evacuate.yml")
+    assert play["vars"]["netfailover_awx_return_job_template"] == template_of("return_evacuated.yml")
+    # no variable at launch: a workflow's extra variables would override each node's source
+    task = [t for t in play["tasks"] if "awx.awx.workflow_job_template" in t][0]["awx.awx.workflow_job_template"]
+    assert task["ask_variables_on_launch"] is False and task["survey_enabled"] is False

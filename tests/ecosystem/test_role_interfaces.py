@@ -219,3 +219,43 @@ def test_evacuate_refuses_a_bad_request_before_any_host(tmp_path, extravars, mes
     assert completed.returncode != 0 and request is None, completed.stdout
     for message in messages:
         assert message in completed.stdout, completed.stdout
+
+
+# --- rolling maintenance (issue 17): a playbook of imports, with no role of its own ---------------------------------
+
+ROLLING = ["rolling_maintenance.yml", "rolling/hypervisor.yml", "rolling/unused_position.yml"]
+
+
+def test_the_rolling_maintenance_header_names_every_variable_it_reads():
+    """Every variable rolling_maintenance.yml and its per-hypervisor plays read from outside is named in its header;
+    the facts that evacuate.yml and return_evacuated.yml leave on localhost count as read (their headers say so)."""
+    header = []
+    for line in (REPO / "playbooks" / "rolling_maintenance.yml").read_text().splitlines()[1:]:
+        if not line.startswith("#"):
+            break
+        header.append(line)
+    named = set(re.findall(r"[a-z_]+", " ".join(header)))
+    read = set().union(*(playbook_variables(playbook) for playbook in ROLLING))
+    # what each import of rolling_maintenance.yml sets (rolling_position) is not read from outside
+    plays = yaml.safe_load((REPO / "playbooks" / "rolling_maintenance.yml").read_text())
+    read -= {name for entry in plays if "ansible.builtin.import_playbook" in entry for name in entry.get("vars", {})}
+    assert read, "the playbooks read nothing?"
+    assert read <= named, "read but not named in the header: {0}".format(sorted(read - named))
+
+
+@pytest.mark.parametrize("group, count", [("hypervisors", 3), (["hv2", "hv1"], 2), ("nothing", 0)])
+def test_rolling_maintenance_imports_one_position_per_hypervisor(tmp_path, group, count):
+    """Each position imports one hypervisor's plays while the group has hosts for it, and the play that matches no host
+    after that: the file names are chosen when the playbook is read."""
+    inventory = {"all": {"children": {"hypervisors": {"hosts": {"hv1": {}, "hv2": {}, "hv3": {}}}}}}
+    (tmp_path / "inventory.json").write_text(json.dumps(inventory))
+    completed = run(["ansible-playbook", "--list-hosts", "-i", tmp_path / "inventory.json",
+                     REPO / "playbooks" / "rolling_maintenance.yml", "-e", json.dumps({"group": group})])
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    plays = re.findall(r"^\s*play #\d+ \([^)]*\): (.*?)\s+TAGS", completed.stdout, re.MULTILINE)
+    positions = [name for name in plays if name in ("Start the next hypervisor of the rolling maintenance",
+                                                     "No hypervisor at this position")]
+    assert len(positions) == 32
+    assert positions == ["Start the next hypervisor of the rolling maintenance"] * count + \
+        ["No hypervisor at this position"] * (32 - count)
+    assert plays.count("Check the evacuation request") == count and plays.count("Check the return request") == count

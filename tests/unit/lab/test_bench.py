@@ -220,13 +220,37 @@ def test_the_outage_target_run_by_run_compares_each_run_with_its_own_downtime():
     assert stats.outage_excess(runs, "teaming") == {"excess_ms": stats.describe([]), "runs_met": 0, "runs": 0, "met": None}
 
 
+FLEET_ROWS = [
+    {"vms": 8, "parallel": 2,
+     "seed": {"ok": True, "total_s": 160.0, "outage_ms": {"vm{0}".format(i): ms for i, ms in enumerate(
+         [1000, 1100, 1200, 1300, 1400, 1500, 1600, 4000], 1)}},
+     "ours": {"ok": True, "total_s": 120.0, "outage_ms": {"vm{0}".format(i): ms for i, ms in enumerate(
+         [200, 210, 220, 230, 240, 250, 260, 900], 1)}}, "same_destinations": True},
+    {"vms": 2, "parallel": 2, "error": "no plan that places vm1, vm2"},
+]
+
+
 def test_fleet_summary():
-    fleet = stats.fleet_summary([{"vms": 4, "ours_s": 100.0, "baseline_s": 50.0}, {"vms": 1, "ours_s": 40.0, "baseline_s": 12.0},
-                                 {"vms": 2, "ours_s": 60.0, "baseline_s": 25.0}])
-    assert [(r["vms"], r["vs_one"], r["vs_n_times_one"], r["vs_baseline_loop"]) for r in fleet["rows"]] == [
-        (1, 1.0, 1.0, 3.333), (2, 1.5, 0.75, 2.4), (4, 2.5, 0.625, 2.0)]
-    assert fleet["target_4_vms_le_2x_one"] == {"value": 2.5, "bound": 2.0, "met": False}
-    assert stats.fleet_summary([])["target_4_vms_le_2x_one"]["met"] is None
+    fleet = stats.fleet_summary(FLEET_ROWS)
+    assert [r["vms"] for r in fleet["rows"]] == [2, 8]
+    failed, eight = fleet["rows"]
+    assert failed["seed"] is None and failed["ours"] is None and failed["total_vs_seed"] is None
+    assert failed["error"] == "no plan that places vm1, vm2"
+    assert eight["seed"] == {"ok": True, "total_s": 160.0, "per_vm_s": 20.0, "outage_median_ms": 1350.0,
+                             "outage_worst_ms": 4000, "probed": 8}
+    assert eight["ours"] == {"ok": True, "total_s": 120.0, "per_vm_s": 15.0, "outage_median_ms": 235.0,
+                             "outage_worst_ms": 900, "probed": 8}
+    assert (eight["total_vs_seed"], eight["outage_vs_seed"]) == (0.75, 0.174)
+    assert stats.fleet_summary([]) == {"rows": []}
+
+
+def test_fleet_table_is_markdown():
+    lines = stats.fleet_table(stats.fleet_summary(FLEET_ROWS)).splitlines()
+    assert lines[0].startswith("| Fleet run | VMs | OK | Total time | Per VM | x seed |") and lines[1].startswith("|---|")
+    assert all(line.count("|") == 10 for line in lines)
+    assert lines[2].startswith("| Seed script in a loop | 2 | not run: no plan that places vm1, vm2 |")
+    assert lines[4] == "| Seed script in a loop | 8 | yes | 160.0 s | 20.0 s | - | 1350 ms | 4000 ms | - |"
+    assert lines[5] == "| `evacuate.yml` (plan, parallel 2) | 8 | yes | 120.0 s | 15.0 s | 0.75 | 235 ms | 900 ms | 0.17 |"
 
 
 def test_overlapping_and_profiles():
