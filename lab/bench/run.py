@@ -571,8 +571,10 @@ class Bench:
                 texts.append(text)
                 if not ok:
                     failed.append(vm)
-            verified = all([self.verify(lab, [vm for vm in moving if plan[vm] == hv], hv, "{0}-{1}".format(name, hv))
-                            for hv in sorted(set(plan.values()))])
+            # every destination's check runs, also after one that failed
+            verified = True
+            for hv in sorted(set(plan.values())):
+                verified = self.verify(lab, [vm for vm in moving if plan[vm] == hv], hv, "{0}-{1}".format(name, hv)) and verified
             finished = time.time()
             time.sleep(1.0)  # replies after the last VM's switch
             outages = self.fleet_outages(name, probes)

@@ -253,8 +253,8 @@ def test_rolling_maintenance_imports_one_position_per_hypervisor(tmp_path, group
                      REPO / "playbooks" / "rolling_maintenance.yml", "-e", json.dumps({"group": group})])
     assert completed.returncode == 0, completed.stdout + completed.stderr
     plays = re.findall(r"^\s*play #\d+ \([^)]*\): (.*?)\s+TAGS", completed.stdout, re.MULTILINE)
-    positions = [name for name in plays if name in ("Start the next hypervisor of the rolling maintenance",
-                                                     "No hypervisor at this position")]
+    starts = ("Start the next hypervisor of the rolling maintenance", "No hypervisor at this position")
+    positions = [name for name in plays if name in starts]
     assert len(positions) == 32
     assert positions == ["Start the next hypervisor of the rolling maintenance"] * count + \
         ["No hypervisor at this position"] * (32 - count)
