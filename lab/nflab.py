@@ -42,7 +42,10 @@ IMAGE_DIR = Path(os.environ.get("NFS_GUEST_IMAGE", REPO / ".cache" / "guest"))
 PLATFORM_TREES = Path(os.environ.get("NFS_PLATFORM_TREES", REPO / ".cache" / "platforms"))
 MACHINE_PLATFORM = "debian12"
 DEFAULT_PLATFORM = "current"
-sys.path.insert(0, os.environ.get("NFS_COLLECTIONS_ROOT", "/var/cache/netfailover.standby/collections"))
+try:  # already importable when the unit tests import this file: keep the collection they run on
+    import ansible_collections.netfailover.standby  # noqa: F401  pylint: disable=unused-import
+except ImportError:
+    sys.path.insert(0, os.environ.get("NFS_COLLECTIONS_ROOT", "/var/cache/netfailover.standby/collections"))
 
 # pylint: disable=wrong-import-position
 from ansible_collections.netfailover.standby.plugins.module_utils.guest import agent as guest_agent  # noqa: E402
