@@ -198,8 +198,8 @@ def test_evacuation_in_waves_with_a_failure_and_a_vm_that_fits_nowhere(fleet, tm
         assert len(held_by(fleet, destination, vm)) == 1, reservations(fleet, destination)
         assert fleet.probe(vm, count=10)["received"] >= 10, vm
     for hv in ("hv2", "hv3"):
-        assert sorted(reservations(fleet, hv).values()) == sorted(vm + "/ua-primary0" for vm, d in where.items()
-                                                                   if d == hv and vm != FAILING)
+        arrived = [vm for vm, destination in where.items() if destination == hv and vm != FAILING]
+        assert sorted(reservations(fleet, hv).values()) == sorted(vm + "/ua-primary0" for vm in arrived)
     # the failed VM and the one that fits nowhere run on hv1 with the VFs they had; hv1 released the others' VFs
     for vm in (FAILING, UNPLACED):
         assert fleet.hypervisor_running(vm) == "hv1", vm
@@ -210,6 +210,5 @@ def test_evacuation_in_waves_with_a_failure_and_a_vm_that_fits_nowhere(fleet, tm
     wait_until(lambda: sorted(reservations(fleet, "hv1").values()) == sorted(
         vm + "/ua-primary0" for vm in (FAILING, UNPLACED)), 60, "hv1 holding the VFs of {0} and {1} only".format(
             FAILING, UNPLACED))
-    print("\nevacuation of {0} VMs in {1} waves: {2:.0f} s (per VM: {3})".format(
-        len(where), len(waves), took, ", ".join("{0} {1:.0f} s".format(vm, spans[vm][1] - spans[vm][0])
-                                               for vm in sorted(spans))))
+    per_vm = ", ".join("{0} {1:.0f} s".format(vm, spans[vm][1] - spans[vm][0]) for vm in sorted(spans))
+    print("\nevacuation of {0} VMs in {1} waves: {2:.0f} s (per VM: {3})".format(len(where), len(waves), took, per_vm))
